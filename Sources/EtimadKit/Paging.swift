@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+
+/// Page sizes and page tokens of List and Search methods (AIP-158).
+public struct Paging: Sendable {
+  /// The size to use for a requested `page_size`: the default for 0, at most `maximum`.
+  /// - Throws: INVALID_ARGUMENT for a negative size.
+  public static func pageSize(_ requested: Int32, default standard: Int, maximum: Int, domain: String)
+    throws(EtimadError) -> Int
+  {
+    guard requested >= 0 else {
+      throw EtimadError.invalidFields(
+        [
+          .init(
+            field: "page_size", reason: "NEGATIVE",
+            description: LocalizedString(
+              en: "page_size must not be negative.", ar: "يجب ألا يكون حجم الصفحة سالبًا."))
+        ], domain: domain)
+    }
+    return requested == 0 ? standard : min(Int(requested), maximum)
+  }
+
+  private let key: SymmetricKey
+
+  /// - Parameter key: the secret that signs tokens; keep it across restarts so that tokens stay
+  ///   valid (the daemon keeps one in its data directory).
+  public init(key: SymmetricKey) {
+    self.key = key
+  }
+
+  /// An opaque token that resumes after `cursor`, bound to the request's `filters` (any stable
+  /// description of the filters) and signed so that a tampered token is refused.
+  public func token<Cursor: Codable>(for cursor: Cursor, filters: String) -> String {
+    let body = (try? JSONEncoder().encode(cursor)) ?? Data()
+    let mac = signature(body: body, filters: filters)
+    return (body + mac).base64URLEncoded()
+  }
+
+  /// The cursor in `token`, or nil for an empty token (the first page).
+  /// - Throws: INVALID_ARGUMENT when the token was altered or issued for other filters.
+  public func cursor<Cursor: Codable>(_ type: Cursor.Type, from token: String, filters: String, domain: String)
+    throws(EtimadError) -> Cursor?
+  {
+    if token.isEmpty { return nil }
+    guard let raw = Data(base64URLEncoded: token), raw.count > 16 else {
+      throw Self.badToken(domain: domain)
+    }
+    let body = raw.dropLast(16)
+    guard signature(body: Data(body), filters: filters) == raw.suffix(16),
+      let cursor = try? JSONDecoder().decode(Cursor.self, from: body)
+    else { throw Self.badToken(domain: domain) }
+    return cursor
+  }
+
+  private func signature(body: Data, filters: String) -> Data {
+    var mac = HMAC<SHA256>(key: key)
+    mac.update(data: Data(filters.utf8))
+    mac.update(data: [0])
+    mac.update(data: body)
+    return Data(mac.finalize()).prefix(16)
+  }
+
+  static func badToken(domain: String) -> EtimadError {
+    EtimadError.invalidFields(
+      [
+        .init(
+          field: "page_token", reason: "INVALID_PAGE_TOKEN",
+          description: LocalizedString(
+            en: "page_token is not one this server issued for these filters; start again without it.",
+            ar: "رمز الصفحة غير صالح لهذه المرشحات؛ ابدأ من جديد بدونه."))
+      ], domain: domain)
+  }
+}
+
+extension Data {
+  func base64URLEncoded() -> String {
+    base64EncodedString().replacingOccurrences(of: "+", with: "-")
+      .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+  }
+
+  init?(base64URLEncoded text: String) {
+    var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    while base64.count % 4 != 0 { base64.append("=") }
+    self.init(base64Encoded: base64)
+  }
+}

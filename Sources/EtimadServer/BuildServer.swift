@@ -1,0 +1,107 @@
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Prometheus
+
+/// Builds the daemon from its configuration: prepares the data directory (database, TLS
+/// material), binds the metrics port and assembles both listeners. `etimadd serve` and the
+/// tests call this same function.
+public func buildServer(
+  config: ServerConfig,
+  logger: Logger,
+  clock: any WallClock = SystemClock(),
+  authenticator: any Authenticator = CertificateOnlyAuthenticator()
+) async throws -> EtimadDaemon {
+  try config.validate()
+  let files = FileManager.default
+  do {
+    try files.createDirectory(
+      atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+  } catch {
+    throw ConfigError("cannot create data directory \(config.dataDirectory): \((error as NSError).localizedDescription)")
+  }
+  let identity = try ServerIdentity.prepare(
+    dataDirectory: config.dataDirectory, serverNames: config.serverNames, now: clock.now)
+  for change in identity.changes { logger.notice("\(change)") }
+
+  let database = try EtimadDatabase(
+    path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations, clock: clock)
+
+  let registry = PrometheusCollectorRegistry()
+  let health = HealthStatusStore()
+  let platformName = Etimad_Platform_V1_PlatformService.descriptor.fullyQualifiedService
+  let names = [
+    Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
+    Grpc_Reflection_V1_ServerReflection.descriptor.fullyQualifiedService,
+    Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
+    platformName,
+  ]
+  let reflection = try ReflectionIndex(descriptorSet: EtimadDescriptorSet.bytes, services: names)
+  let services: [any RegistrableRPCService] = [
+    HealthService(store: health),
+    ReflectionService(index: reflection),
+    ReflectionServiceV1Alpha(index: reflection),
+    PlatformService(version: EtimadVersion.current, services: names, clock: clock),
+  ]
+  let policy = AccessPolicy(AccessPolicy.services(Set(names), callers: Set(AccessPolicy.Caller.allCases)))
+
+  let metricsInterceptor = MetricsInterceptor(registry: registry)
+  func interceptors(_ listener: Listener) -> [any ServerInterceptor] {
+    [
+      RequestIDInterceptor(),
+      LoggingInterceptor(logger: logger),
+      metricsInterceptor,
+      ErrorMappingInterceptor(logger: logger),
+      AuthenticationInterceptor(listener: listener, authenticator: authenticator, policy: policy),
+    ]
+  }
+  let chain: [TLSConfig.CertificateSource] = [.bytes(Array(identity.serverCertificatePEM.utf8), format: .pem)]
+  let key: TLSConfig.PrivateKeySource = .bytes(Array(identity.serverKeyPEM.utf8), format: .pem)
+  let publicServer = GRPCServer(
+    transport: .http2NIOPosix(
+      address: .ipv4OrIPv6(host: config.host, port: config.publicPort),
+      transportSecurity: .tls(certificateChain: chain, privateKey: key),
+      config: .defaults),
+    services: services, interceptors: interceptors(.public))
+  let agencyServer = GRPCServer(
+    transport: .http2NIOPosix(
+      address: .ipv4OrIPv6(host: config.host, port: config.agencyPort),
+      transportSecurity: .mTLS(certificateChain: chain, privateKey: key) {
+        $0.trustRoots = .certificates([.bytes(Array(identity.agencyCA.certificatePEM.utf8), format: .pem)])
+      },
+      config: .defaults),
+    services: services, interceptors: interceptors(.agency))
+
+  var metrics: MetricsEndpoint?
+  var metricsPort: Int?
+  if config.metricsPort >= 0 {
+    let endpoint = MetricsEndpoint(registry: registry, host: config.metricsHost, port: config.metricsPort)
+    do {
+      metricsPort = try await endpoint.bind()
+    } catch {
+      throw ConfigError("cannot listen on \(config.metricsHost):\(config.metricsPort) (metrics port): \(error)")
+    }
+    metrics = endpoint
+  }
+  return EtimadDaemon(
+    config: config, identity: identity, database: database, health: health, registry: registry,
+    publicServer: publicServer, agencyServer: agencyServer, metrics: metrics, metricsPort: metricsPort,
+    serviceNames: names, logger: logger)
+}
+
+/// The service areas' schema, in the order their migrations apply.
+public enum ServiceAreasCatalog {
+  public static let migrations: [Migration] = []
+}
+
+extension GRPCNIOTransportCore.SocketAddress {
+  /// An IPv6 address when `host` has a colon, IPv4 otherwise.
+  static func ipv4OrIPv6(host: String, port: Int) -> Self {
+    host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+  }
+}
+
+import GRPCNIOTransportCore

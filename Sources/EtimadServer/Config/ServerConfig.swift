@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+
+/// Everything `etimadd serve` needs. Values come from defaults, then a JSON file, then
+/// `ETIMAD_*` environment variables, then flags; each later source wins. `validate()` says
+/// in one message what is wrong before anything starts.
+public struct ServerConfig: Sendable, Equatable {
+  /// Where the SQLite file, the TLS material and the SMS log live.
+  public var dataDirectory = "./etimad-data"
+  /// The address both gRPC listeners bind to.
+  public var host = "127.0.0.1"
+  /// The public TLS port (individuals, anonymous callers, health, reflection). 0 picks one.
+  public var publicPort = 7443
+  /// The agencies' mutual-TLS port. 0 picks one.
+  public var agencyPort = 7444
+  /// The Prometheus text endpoint (plain HTTP). Loopback by default: metrics are for the host.
+  public var metricsHost = "127.0.0.1"
+  /// 0 picks a port; -1 turns the endpoint off.
+  public var metricsPort = 9464
+  /// Extra DNS names or IP addresses for the server certificate.
+  public var serverNames: [String] = []
+  /// `text` or `json`.
+  public var logFormat = "text"
+  public var logLevel = "info"
+  /// How long in-flight calls may take to finish after SIGTERM before they are cancelled.
+  public var shutdownGraceSeconds = 10.0
+
+  public init() {}
+
+  /// The fields as the file, the environment and the flags may give them; nil means unset.
+  public struct Layer: Sendable, Codable, Equatable {
+    public var dataDirectory: String?
+    public var host: String?
+    public var publicPort: Int?
+    public var agencyPort: Int?
+    public var metricsHost: String?
+    public var metricsPort: Int?
+    public var serverNames: [String]?
+    public var logFormat: String?
+    public var logLevel: String?
+    public var shutdownGraceSeconds: Double?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case dataDirectory = "data_directory"
+      case host
+      case publicPort = "public_port"
+      case agencyPort = "agency_port"
+      case metricsHost = "metrics_host"
+      case metricsPort = "metrics_port"
+      case serverNames = "server_names"
+      case logFormat = "log_format"
+      case logLevel = "log_level"
+      case shutdownGraceSeconds = "shutdown_grace_seconds"
+    }
+
+    /// Reads a JSON file whose keys are the snake_case names above; unknown keys are refused,
+    /// since a misspelt key silently ignored is a configuration that lies.
+    public static func file(_ path: String) throws(ConfigError) -> Layer {
+      let data: Data
+      do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+      } catch {
+        throw ConfigError("cannot read configuration file \(path): \((error as NSError).localizedDescription)")
+      }
+      guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        throw ConfigError("configuration file \(path) is not a JSON object")
+      }
+      let known = Set(CodingKeys.allCases.map(\.rawValue))
+      if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        throw ConfigError(
+          "configuration file \(path): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+      }
+      do {
+        return try JSONDecoder().decode(Layer.self, from: data)
+      } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+        throw ConfigError("configuration file \(path): '\(key)' has the wrong type")
+      } catch {
+        throw ConfigError("configuration file \(path): \(error)")
+      }
+    }
+
+    /// Reads `ETIMAD_DATA_DIR`, `ETIMAD_HOST`, `ETIMAD_PUBLIC_PORT`, `ETIMAD_AGENCY_PORT`,
+    /// `ETIMAD_METRICS_HOST`, `ETIMAD_METRICS_PORT`, `ETIMAD_SERVER_NAMES` (comma-separated),
+    /// `ETIMAD_LOG_FORMAT`, `ETIMAD_LOG_LEVEL`, `ETIMAD_SHUTDOWN_GRACE_SECONDS`.
+    public static func environment(_ env: [String: String]) throws(ConfigError) -> Layer {
+      var layer = Layer()
+      func int(_ key: String) throws(ConfigError) -> Int? {
+        guard let text = env[key] else { return nil }
+        guard let value = Int(text) else { throw ConfigError("\(key)='\(text)' is not a whole number") }
+        return value
+      }
+      layer.dataDirectory = env["ETIMAD_DATA_DIR"]
+      layer.host = env["ETIMAD_HOST"]
+      layer.publicPort = try int("ETIMAD_PUBLIC_PORT")
+      layer.agencyPort = try int("ETIMAD_AGENCY_PORT")
+      layer.metricsHost = env["ETIMAD_METRICS_HOST"]
+      layer.metricsPort = try int("ETIMAD_METRICS_PORT")
+      layer.serverNames = env["ETIMAD_SERVER_NAMES"].map {
+        $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      }
+      layer.logFormat = env["ETIMAD_LOG_FORMAT"]
+      layer.logLevel = env["ETIMAD_LOG_LEVEL"]
+      if let text = env["ETIMAD_SHUTDOWN_GRACE_SECONDS"] {
+        guard let value = Double(text) else {
+          throw ConfigError("ETIMAD_SHUTDOWN_GRACE_SECONDS='\(text)' is not a number")
+        }
+        layer.shutdownGraceSeconds = value
+      }
+      return layer
+    }
+  }
+
+  /// This configuration with the layer's set fields applied over it.
+  public func applying(_ layer: Layer) -> ServerConfig {
+    var config = self
+    if let value = layer.dataDirectory { config.dataDirectory = value }
+    if let value = layer.host { config.host = value }
+    if let value = layer.publicPort { config.publicPort = value }
+    if let value = layer.agencyPort { config.agencyPort = value }
+    if let value = layer.metricsHost { config.metricsHost = value }
+    if let value = layer.metricsPort { config.metricsPort = value }
+    if let value = layer.serverNames { config.serverNames = value }
+    if let value = layer.logFormat { config.logFormat = value }
+    if let value = layer.logLevel { config.logLevel = value }
+    if let value = layer.shutdownGraceSeconds { config.shutdownGraceSeconds = value }
+    return config
+  }
+
+  /// Defaults < file < environment < flags.
+  public static func resolve(file: String?, environment: [String: String], flags: Layer) throws(ConfigError)
+    -> ServerConfig
+  {
+    var config = ServerConfig()
+    if let file { config = config.applying(try Layer.file(file)) }
+    config = config.applying(try Layer.environment(environment)).applying(flags)
+    try config.validate()
+    return config
+  }
+
+  /// Every problem at once, one per line.
+  public func validate() throws(ConfigError) {
+    var problems: [String] = []
+    for (name, port) in [("public_port", publicPort), ("agency_port", agencyPort)] where !(0...65535).contains(port) {
+      problems.append("\(name) must be 0...65535 (0 picks a free port), not \(port)")
+    }
+    if !(-1...65535).contains(metricsPort) {
+      problems.append("metrics_port must be -1 (off) or 0...65535, not \(metricsPort)")
+    }
+    if publicPort != 0, publicPort == agencyPort {
+      problems.append("public_port and agency_port must differ (both \(publicPort))")
+    }
+    if metricsPort > 0, metricsPort == publicPort || metricsPort == agencyPort {
+      problems.append("metrics_port \(metricsPort) is already used by a gRPC listener")
+    }
+    if host.isEmpty { problems.append("host must not be empty") }
+    if dataDirectory.isEmpty { problems.append("data_directory must not be empty") }
+    if !["text", "json"].contains(logFormat) { problems.append("log_format must be text or json, not '\(logFormat)'") }
+    if Logger.Level(rawValue: logLevel) == nil {
+      problems.append(
+        "log_level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not '\(logLevel)'")
+    }
+    if !(shutdownGraceSeconds >= 0 && shutdownGraceSeconds <= 3600) {
+      problems.append("shutdown_grace_seconds must be 0...3600, not \(shutdownGraceSeconds)")
+    }
+    if !problems.isEmpty { throw ConfigError(problems.joined(separator: "\n")) }
+  }
+}
+
+/// A configuration problem, worded for the operator.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,138 @@
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The daemon's version.
+public enum EtimadVersion {
+  public static let current = "0.1.0"
+}
+
+/// Where a running daemon listens.
+public struct Endpoints: Sendable, CustomStringConvertible {
+  public let host: String
+  public let publicPort: Int
+  public let agencyPort: Int
+  /// nil when the metrics endpoint is off.
+  public let metricsPort: Int?
+
+  /// The line `etimadd serve` prints when it is ready, for scripts and tests to parse.
+  public func readyLine(identity: ServerIdentity) -> String {
+    "etimadd ready public=\(host):\(publicPort) agency=\(host):\(agencyPort) "
+      + "metrics=\(metricsPort.map { "\(host):\($0)" } ?? "off") "
+      + "ca=\(identity.paths.caCertificate) agency-ca=\(identity.paths.agencyCACertificate)"
+  }
+
+  public var description: String { "public \(host):\(publicPort), agency \(host):\(agencyPort)" }
+}
+
+/// The assembled daemon: both listeners over one service graph, the metrics endpoint and the
+/// health store, run as one `Service`. On graceful shutdown health turns NOT_SERVING first,
+/// then both listeners stop accepting and drain their in-flight calls together.
+public final class EtimadDaemon: Service, Sendable {
+  public let config: ServerConfig
+  public let identity: ServerIdentity
+  public let database: EtimadDatabase
+  public let health: HealthStatusStore
+  public let registry: PrometheusCollectorRegistry
+  let publicServer: GRPCServer<HTTP2ServerTransport.Posix>
+  let agencyServer: GRPCServer<HTTP2ServerTransport.Posix>
+  let metrics: MetricsEndpoint?
+  let metricsPort: Int?
+  let serviceNames: [String]
+  let logger: Logger
+
+  init(
+    config: ServerConfig, identity: ServerIdentity, database: EtimadDatabase, health: HealthStatusStore,
+    registry: PrometheusCollectorRegistry, publicServer: GRPCServer<HTTP2ServerTransport.Posix>,
+    agencyServer: GRPCServer<HTTP2ServerTransport.Posix>, metrics: MetricsEndpoint?, metricsPort: Int?,
+    serviceNames: [String], logger: Logger
+  ) {
+    self.config = config
+    self.identity = identity
+    self.database = database
+    self.health = health
+    self.registry = registry
+    self.publicServer = publicServer
+    self.agencyServer = agencyServer
+    self.metrics = metrics
+    self.metricsPort = metricsPort
+    self.serviceNames = serviceNames
+    self.logger = logger
+  }
+
+  /// Serves until graceful shutdown (or cancellation). Fails with `ListenError` when a port
+  /// cannot be bound.
+  public func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await self.serve(self.publicServer, listener: .public, port: self.config.publicPort) }
+        group.addTask { try await self.serve(self.agencyServer, listener: .agency, port: self.config.agencyPort) }
+        if let metrics = self.metrics { group.addTask { try await metrics.run() } }
+        group.addTask {
+          let endpoints = try await self.endpoints()
+          for name in [""] + self.serviceNames { self.health.set(.serving, for: name) }
+          self.logger.info(
+            "serving",
+            metadata: [
+              "listen.public": "\(endpoints.host):\(endpoints.publicPort)",
+              "listen.agency": "\(endpoints.host):\(endpoints.agencyPort)",
+              "listen.metrics": "\(endpoints.metricsPort.map(String.init) ?? "off")",
+            ])
+        }
+      }
+    } onGracefulShutdown: {
+      self.logger.info("graceful shutdown: health NOT_SERVING, draining in-flight calls")
+      self.health.enterShutdown()
+      self.publicServer.beginGracefulShutdown()
+      self.agencyServer.beginGracefulShutdown()
+      self.metrics?.close()
+    }
+    logger.info("stopped")
+  }
+
+  private func serve(_ server: GRPCServer<HTTP2ServerTransport.Posix>, listener: Listener, port: Int) async throws {
+    do {
+      try await server.serve()
+    } catch {
+      throw ListenError(listener: listener, host: config.host, port: port, underlying: error)
+    }
+  }
+
+  /// The bound ports; waits until both listeners are listening.
+  public func endpoints() async throws -> Endpoints {
+    func port(_ server: GRPCServer<HTTP2ServerTransport.Posix>, _ listener: Listener, _ configured: Int) async throws
+      -> Int
+    {
+      do {
+        let address = try await server.listeningAddress
+        return address?.ipv4?.port ?? address?.ipv6?.port ?? configured
+      } catch {
+        throw ListenError(listener: listener, host: config.host, port: configured, underlying: error)
+      }
+    }
+    return Endpoints(
+      host: config.host,
+      publicPort: try await port(publicServer, .public, config.publicPort),
+      agencyPort: try await port(agencyServer, .agency, config.agencyPort),
+      metricsPort: metricsPort)
+  }
+}
+
+/// A listener could not start; the message names the address and the cause.
+public struct ListenError: Error, CustomStringConvertible {
+  public let listener: Listener
+  public let host: String
+  public let port: Int
+  public let underlying: any Error
+
+  public var description: String {
+    let cause = (underlying as? RuntimeError).map { "\($0.message)\($0.cause.map { ": \($0)" } ?? "")" }
+      ?? "\(underlying)"
+    return "cannot listen on \(host):\(port) (\(listener.rawValue) port): \(cause)"
+  }
+}
