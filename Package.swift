@@ -119,6 +119,10 @@ let package = Package(
       dependencies: ["EtimadKit", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(
+      name: "EtimadProtosTests",
+      dependencies: ["EtimadProtos", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+    ),
+    .testTarget(
       name: "EtimadServerTests",
       dependencies: [
         "EtimadServer",
@@ -131,6 +135,8 @@ let package = Package(
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
   ],

@@ -5,7 +5,9 @@ import Foundation
 public struct Paging: Sendable {
   /// The size to use for a requested `page_size`: the default for 0, at most `maximum`.
   /// - Throws: INVALID_ARGUMENT for a negative size.
-  public static func pageSize(_ requested: Int32, default standard: Int, maximum: Int, domain: String)
+  public static func pageSize(
+    _ requested: Int32, default standard: Int, maximum: Int, domain: String
+  )
     throws(EtimadError) -> Int
   {
     guard requested >= 0 else {
@@ -38,7 +40,9 @@ public struct Paging: Sendable {
 
   /// The cursor in `token`, or nil for an empty token (the first page).
   /// - Throws: INVALID_ARGUMENT when the token was altered or issued for other filters.
-  public func cursor<Cursor: Codable>(_ type: Cursor.Type, from token: String, filters: String, domain: String)
+  public func cursor<Cursor: Codable>(
+    _ type: Cursor.Type, from token: String, filters: String, domain: String
+  )
     throws(EtimadError) -> Cursor?
   {
     if token.isEmpty { return nil }

@@ -2,6 +2,7 @@ import EtimadKit
 import EtimadProtos
 import Foundation
 import GRPCCore
+import GRPCNIOTransportCore
 import GRPCNIOTransportHTTP2
 import Logging
 import Prometheus
@@ -21,7 +22,8 @@ public func buildServer(
     try files.createDirectory(
       atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
   } catch {
-    throw ConfigError("cannot create data directory \(config.dataDirectory): \((error as NSError).localizedDescription)")
+    throw ConfigError(
+      "cannot create data directory \(config.dataDirectory): \((error as NSError).localizedDescription)")
   }
   let identity = try ServerIdentity.prepare(
     dataDirectory: config.dataDirectory, serverNames: config.serverNames, now: clock.now)
@@ -103,5 +105,3 @@ extension GRPCNIOTransportCore.SocketAddress {
     host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
   }
 }
-
-import GRPCNIOTransportCore

@@ -105,7 +105,9 @@ public final class EtimadDaemon: Service, Sendable {
 
   /// The bound ports; waits until both listeners are listening.
   public func endpoints() async throws -> Endpoints {
-    func port(_ server: GRPCServer<HTTP2ServerTransport.Posix>, _ listener: Listener, _ configured: Int) async throws
+    func port(
+      _ server: GRPCServer<HTTP2ServerTransport.Posix>, _ listener: Listener, _ configured: Int
+    ) async throws
       -> Int
     {
       do {
@@ -131,7 +133,8 @@ public struct ListenError: Error, CustomStringConvertible {
   public let underlying: any Error
 
   public var description: String {
-    let cause = (underlying as? RuntimeError).map { "\($0.message)\($0.cause.map { ": \($0)" } ?? "")" }
+    let cause =
+      (underlying as? RuntimeError).map { "\($0.message)\($0.cause.map { ": \($0)" } ?? "")" }
       ?? "\(underlying)"
     return "cannot listen on \(host):\(port) (\(listener.rawValue) port): \(cause)"
   }

@@ -36,7 +36,9 @@ struct BenchCommand: AsyncParsableCommand {
 
   func run() async throws {
     let entry = try MethodLookup.entry(method)
-    guard entry.kind == .unary else { throw ValidationError("bench drives unary methods; \(entry.fullName) is \(entry.kind)") }
+    guard entry.kind == .unary else {
+      throw ValidationError("bench drives unary methods; \(entry.fullName) is \(entry.kind)")
+    }
     let json = try RequestJSON.load(data)
     let metadata = try connection.metadata()
     let options = connection.callOptions()
@@ -68,7 +70,10 @@ struct LoadReport: Sendable {
       "calls/s:     \(String(format: "%.0f", rps))",
       "latency ms:  p50 \(fmt(ms(50)))  p90 \(fmt(ms(90)))  p99 \(fmt(ms(99)))  max \(fmt(Double(histogram.max) / 1000))",
     ]
-    lines.append("errors:      " + (errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+    lines.append(
+      "errors:      "
+        + (errors.isEmpty
+          ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
     return lines.joined(separator: "\n")
   }
 

@@ -52,9 +52,12 @@ enum MethodLookup {
       key.replaceSubrange(dot...dot, with: "/")
     }
     guard let entry = MethodCatalog.methods[key] else {
-      let near = MethodCatalog.methods.keys.filter { $0.lowercased().contains(key.split(separator: "/").last?.lowercased() ?? "") }
+      let near = MethodCatalog.methods.keys.filter {
+        $0.lowercased().contains(key.split(separator: "/").last?.lowercased() ?? "")
+      }
       throw ValidationError(
-        "unknown method '\(name)'" + (near.isEmpty ? "; 'list' shows the services" : "; did you mean \(near.sorted().joined(separator: ", "))?"))
+        "unknown method '\(name)'"
+          + (near.isEmpty ? "; 'list' shows the services" : "; did you mean \(near.sorted().joined(separator: ", "))?"))
     }
     return entry
   }
@@ -74,7 +77,9 @@ enum RequestJSON {
   }
 
   /// The requests in `json`: one object, or an array of them for streaming requests.
-  static func messages<Request: SwiftProtobuf.Message>(_ type: Request.Type, from json: String, many: Bool) throws
+  static func messages<Request: SwiftProtobuf.Message>(
+    _ type: Request.Type, from json: String, many: Bool
+  ) throws
     -> [Request]
   {
     do {
@@ -131,7 +136,9 @@ enum CallFailure {
         }
         if !details.metadata.isEmpty { object["metadata"] = details.metadata }
       }
-      if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+      if let data = try? JSONSerialization.data(
+        withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+      {
         printError(String(decoding: data, as: UTF8.self))
       }
       return

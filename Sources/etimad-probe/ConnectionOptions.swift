@@ -85,7 +85,9 @@ struct ConnectionOptions: ParsableArguments {
       host: host, port: port, serverName: serverName, defaultTimeout: .milliseconds(Int64(rpcTimeout * 1000)))
     if let caCert { configuration.trustRootsPEM = [try readFile(caCert, "CA certificate")] }
     if let clientCert, let clientKey {
-      configuration.clientIdentity = (try readFile(clientCert, "client certificate"), try readFile(clientKey, "client key"))
+      configuration.clientIdentity = (
+        try readFile(clientCert, "client certificate"), try readFile(clientKey, "client key")
+      )
     }
     return configuration
   }

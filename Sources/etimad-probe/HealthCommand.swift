@@ -7,7 +7,8 @@ import GRPCCore
 struct HealthCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "health",
-    abstract: "Check grpc.health.v1: exit 0 serving, 1 bad arguments, 2 connection failure, 3 RPC failure, 4 not serving.")
+    abstract:
+      "Check grpc.health.v1: exit 0 serving, 1 bad arguments, 2 connection failure, 3 RPC failure, 4 not serving.")
 
   @OptionGroup var connection: ConnectionOptions
 

@@ -11,7 +11,9 @@ struct ReflectionClient {
   let metadata: Metadata
   let options: CallOptions
 
-  func ask(_ questions: [Grpc_Reflection_V1_ServerReflectionRequest]) async throws
+  func ask(
+    _ questions: [Grpc_Reflection_V1_ServerReflectionRequest]
+  ) async throws
     -> [Grpc_Reflection_V1_ServerReflectionResponse]
   {
     let reflection = Grpc_Reflection_V1_ServerReflection.Client(wrapping: client.grpc)
@@ -130,7 +132,9 @@ enum ProtoText {
     return nil
   }
 
-  static func find(_ symbol: String, in messages: [Google_Protobuf_DescriptorProto], scope: String, json: Bool)
+  static func find(
+    _ symbol: String, in messages: [Google_Protobuf_DescriptorProto], scope: String, json: Bool
+  )
     -> String?
   {
     for message in messages {

@@ -104,7 +104,8 @@ struct TLSCommand: AsyncParsableCommand {
           ] as [String: Any]
         },
       ]
-      let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+      let data =
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
       return String(decoding: data, as: UTF8.self)
     }
     var lines = [
@@ -157,8 +158,10 @@ final class HandshakeObserver: ChannelInboundHandler, @unchecked Sendable {
 enum IPText {
   static func of(_ bytes: [UInt8]) -> String {
     if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
-    return stride(from: 0, to: bytes.count, by: 2).map { String(format: "%x", Int(bytes[$0]) << 8 | Int(bytes[$0 + 1])) }
-      .joined(separator: ":")
+    return stride(from: 0, to: bytes.count, by: 2).map {
+      String(format: "%x", Int(bytes[$0]) << 8 | Int(bytes[$0 + 1]))
+    }
+    .joined(separator: ":")
   }
 }
 

@@ -199,4 +199,3 @@ extension ServiceGroupConfiguration {
     return copy
   }
 }
-

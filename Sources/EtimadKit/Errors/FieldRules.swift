@@ -9,14 +9,23 @@ public enum FieldRules {
     case let problem as NationalID.Problem:
       switch problem {
       case .empty: (reason, en, ar) = ("REQUIRED", "An ID number is required.", "رقم الهوية مطلوب.")
-      case .notDigits: (reason, en, ar) = ("NOT_DIGITS", "The ID number must contain digits only.", "يجب أن يتكون رقم الهوية من أرقام فقط.")
-      case .wrongLength: (reason, en, ar) = ("WRONG_LENGTH", "The ID number must have 10 digits.", "يجب أن يتكون رقم الهوية من 10 أرقام.")
+      case .notDigits:
+        (reason, en, ar) = (
+          "NOT_DIGITS", "The ID number must contain digits only.", "يجب أن يتكون رقم الهوية من أرقام فقط."
+        )
+      case .wrongLength:
+        (reason, en, ar) = (
+          "WRONG_LENGTH", "The ID number must have 10 digits.", "يجب أن يتكون رقم الهوية من 10 أرقام."
+        )
       case .wrongFirstDigit:
         (reason, en, ar) = (
           "WRONG_FIRST_DIGIT", "A national ID starts with 1 and an iqama with 2.",
           "رقم الهوية الوطنية يبدأ بالرقم 1 ورقم الإقامة يبدأ بالرقم 2."
         )
-      case .checkDigit: (reason, en, ar) = ("CHECK_DIGIT", "The ID number is not valid (check digit).", "رقم الهوية غير صحيح (خانة التحقق).")
+      case .checkDigit:
+        (reason, en, ar) = (
+          "CHECK_DIGIT", "The ID number is not valid (check digit).", "رقم الهوية غير صحيح (خانة التحقق)."
+        )
       case .kindMismatch:
         (reason, en, ar) = (
           "TYPE_MISMATCH", "The ID number does not match the document type chosen.",
@@ -26,16 +35,31 @@ public enum FieldRules {
     case let problem as SaudiIBAN.Problem:
       switch problem {
       case .empty: (reason, en, ar) = ("REQUIRED", "An IBAN is required.", "رقم الآيبان مطلوب.")
-      case .notSaudi: (reason, en, ar) = ("NOT_SAUDI", "The IBAN must be a Saudi IBAN starting with SA.", "يجب أن يكون الآيبان سعوديًا ويبدأ بـ SA.")
-      case .wrongLength: (reason, en, ar) = ("WRONG_LENGTH", "A Saudi IBAN has 24 characters.", "يتكون الآيبان السعودي من 24 خانة.")
-      case .badCharacters: (reason, en, ar) = ("BAD_CHARACTERS", "The IBAN has characters that are not allowed.", "يحتوي الآيبان على رموز غير مسموحة.")
-      case .checksum: (reason, en, ar) = ("CHECKSUM", "The IBAN is not valid (check digits).", "رقم الآيبان غير صحيح (خانات التحقق).")
-      case .unknownBank: (reason, en, ar) = ("UNKNOWN_BANK", "The IBAN's bank code is not a known Saudi bank.", "رمز البنك في الآيبان لا يعود لبنك سعودي معروف.")
+      case .notSaudi:
+        (reason, en, ar) = (
+          "NOT_SAUDI", "The IBAN must be a Saudi IBAN starting with SA.", "يجب أن يكون الآيبان سعوديًا ويبدأ بـ SA."
+        )
+      case .wrongLength:
+        (reason, en, ar) = ("WRONG_LENGTH", "A Saudi IBAN has 24 characters.", "يتكون الآيبان السعودي من 24 خانة.")
+      case .badCharacters:
+        (reason, en, ar) = (
+          "BAD_CHARACTERS", "The IBAN has characters that are not allowed.", "يحتوي الآيبان على رموز غير مسموحة."
+        )
+      case .checksum:
+        (reason, en, ar) = ("CHECKSUM", "The IBAN is not valid (check digits).", "رقم الآيبان غير صحيح (خانات التحقق).")
+      case .unknownBank:
+        (reason, en, ar) = (
+          "UNKNOWN_BANK", "The IBAN's bank code is not a known Saudi bank.",
+          "رمز البنك في الآيبان لا يعود لبنك سعودي معروف."
+        )
       }
     case let problem as SaudiMobile.Problem:
       switch problem {
       case .empty: (reason, en, ar) = ("REQUIRED", "A mobile number is required.", "رقم الجوال مطلوب.")
-      case .notDigits: (reason, en, ar) = ("NOT_DIGITS", "The mobile number must contain digits only.", "يجب أن يتكون رقم الجوال من أرقام فقط.")
+      case .notDigits:
+        (reason, en, ar) = (
+          "NOT_DIGITS", "The mobile number must contain digits only.", "يجب أن يتكون رقم الجوال من أرقام فقط."
+        )
       case .notSaudiMobile:
         (reason, en, ar) = (
           "NOT_SAUDI_MOBILE", "Enter a Saudi mobile number such as 05XXXXXXXX.",
@@ -47,7 +71,9 @@ public enum FieldRules {
       case .overflow: (reason, en, ar) = ("OUT_OF_RANGE", "The amount is too large.", "المبلغ كبير جدًا.")
       case .negative: (reason, en, ar) = ("NEGATIVE", "The amount must not be negative.", "يجب ألا يكون المبلغ سالبًا.")
       case .wrongCurrency(let code):
-        (reason, en, ar) = ("WRONG_CURRENCY", "Amounts are in SAR, not \(code).", "المبالغ بالريال السعودي وليس \(code).")
+        (reason, en, ar) = (
+          "WRONG_CURRENCY", "Amounts are in SAR, not \(code).", "المبالغ بالريال السعودي وليس \(code)."
+        )
       }
     default:
       (reason, en, ar) = ("INVALID", "The value is not valid.", "القيمة غير صحيحة.")

@@ -47,4 +47,3 @@ public struct LocalizedString: Sendable, Hashable {
     language == .arabic ? arabic : english
   }
 }
-

@@ -3,7 +3,8 @@
 public struct Halalas: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
   /// Why an amount was refused.
   public enum Problem: Error, Sendable, Equatable {
-    case overflow, negative, wrongCurrency(String)
+    case overflow, negative
+    case wrongCurrency(String)
   }
 
   public let value: Int64

@@ -130,7 +130,9 @@ public struct ServerConfig: Sendable, Equatable {
   }
 
   /// Defaults < file < environment < flags.
-  public static func resolve(file: String?, environment: [String: String], flags: Layer) throws(ConfigError)
+  public static func resolve(
+    file: String?, environment: [String: String], flags: Layer
+  ) throws(ConfigError)
     -> ServerConfig
   {
     var config = ServerConfig()

@@ -44,7 +44,9 @@ public protocol Authenticator: Sendable {
 public struct CertificateOnlyAuthenticator: Authenticator {
   public init() {}
 
-  public func authenticate(metadata: Metadata, listener: Listener, peerCertificate: Certificate?) async throws
+  public func authenticate(
+    metadata: Metadata, listener: Listener, peerCertificate: Certificate?
+  ) async throws
     -> Principal
   {
     switch listener {

@@ -1,3 +1,4 @@
+import EtimadKit
 import GRPCCore
 
 /// Facts about the call being handled that interceptors establish and handlers and logs read.
@@ -19,9 +20,10 @@ extension StreamingServerResponse {
   /// The same response with its body run by `wrap`, so that an interceptor also covers the
   /// part of the call that runs after `next` returns (every response body, streamed or not).
   func wrappingProducer(
-    _ wrap: @escaping @Sendable (
-      _ body: @Sendable (RPCWriter<Message>) async throws -> Metadata, _ writer: RPCWriter<Message>
-    ) async throws -> Metadata
+    _ wrap:
+      @escaping @Sendable (
+        _ body: @Sendable (RPCWriter<Message>) async throws -> Metadata, _ writer: RPCWriter<Message>
+      ) async throws -> Metadata
   ) -> Self {
     var copy = self
     if case .success(var contents) = accepted {
@@ -32,5 +34,3 @@ extension StreamingServerResponse {
     return copy
   }
 }
-
-import EtimadKit

@@ -1,6 +1,7 @@
 import EtimadKit
 import GRPCCore
 import GRPCProtobuf
+import Logging
 
 /// The one place where errors become wire statuses: an `EtimadError` becomes a
 /// `google.rpc.Status` with its details in the caller's language; an `RPCError` passes
@@ -58,5 +59,3 @@ struct ErrorMappingInterceptor: ServerInterceptor {
     }
   }
 }
-
-import Logging

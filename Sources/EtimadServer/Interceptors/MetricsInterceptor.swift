@@ -77,7 +77,9 @@ struct MethodMetrics: Sendable {
       case .serverStreaming: "server_stream"
       case .bidirectionalStreaming: "bidi_stream"
       }
-    let labels = [("grpc_type", type), ("grpc_service", method.service.fullyQualifiedService), ("grpc_method", method.method)]
+    let labels = [
+      ("grpc_type", type), ("grpc_service", method.service.fullyQualifiedService), ("grpc_method", method.method),
+    ]
     started = registry.makeCounter(
       name: "grpc_server_started_total", labels: labels, help: "Total number of RPCs started on the server.")
     handled = Self.codeNames.map { name in

@@ -32,7 +32,8 @@ public struct JSONLogHandler: LogHandler {
   public func log(event: LogEvent) {
     let (level, message, metadata) = (event.level, event.message, event.metadata)
     var object: [String: Any] = [
-      "time": ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+      "time": ISO8601DateFormatter.string(
+        from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
       "level": level.rawValue,
       "label": label,
       "message": message.description,
@@ -40,7 +41,8 @@ public struct JSONLogHandler: LogHandler {
     for (key, value) in self.metadata.merging(metadata ?? [:], uniquingKeysWith: { $1 }) {
       object[key] = value.description
     }
-    guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    guard
+      var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return }
     data.append(0x0A)
     Self.output.withLock { _ in FileHandle.standardError.write(data) }

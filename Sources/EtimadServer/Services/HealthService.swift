@@ -40,14 +40,16 @@ public final class HealthStatusStore: Sendable {
 
   /// Every service NOT_SERVING, watchers told, then their streams finished.
   public func enterShutdown() {
-    state.withLock { state in
+    let watchers = state.withLock { state in
       state.shutDown = true
       for service in state.statuses.keys { state.statuses[service] = .notServing }
-      for watcher in state.watchers.values {
-        watcher.continuation.yield(.notServing)
-        watcher.continuation.finish()
-      }
-      state.watchers.removeAll()
+      defer { state.watchers.removeAll() }
+      return state.watchers.values.map(\.continuation)
+    }
+    // Finished outside the lock: finishing runs `onTermination`, which takes the lock.
+    for continuation in watchers {
+      continuation.yield(.notServing)
+      continuation.finish()
     }
   }
 
@@ -57,14 +59,12 @@ public final class HealthStatusStore: Sendable {
     let (stream, continuation) = AsyncStream<Status>.makeStream(bufferingPolicy: .bufferingNewest(1))
     let id: Int? = state.withLock { state in
       continuation.yield(state.statuses[service] ?? .serviceUnknown)
-      if state.shutDown {
-        continuation.finish()
-        return nil
-      }
+      if state.shutDown { return nil }
       state.nextWatcher += 1
       state.watchers[state.nextWatcher] = (service, continuation)
       return state.nextWatcher
     }
+    if id == nil { continuation.finish() }
     if let id {
       continuation.onTermination = { [weak self] _ in
         _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }

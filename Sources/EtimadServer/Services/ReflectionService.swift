@@ -125,7 +125,8 @@ struct ReflectionServiceV1Alpha: Grpc_Reflection_V1alpha_ServerReflection.Simple
     context: ServerContext
   ) async throws {
     for try await question in request {
-      let v1 = try Grpc_Reflection_V1_ServerReflectionRequest(serializedBytes: try question.serializedBytes() as [UInt8])
+      let v1 = try Grpc_Reflection_V1_ServerReflectionRequest(
+        serializedBytes: try question.serializedBytes() as [UInt8])
       let answer = index.answer(v1)
       try await response.write(
         Grpc_Reflection_V1alpha_ServerReflectionResponse(serializedBytes: try answer.serializedBytes() as [UInt8]))

@@ -71,7 +71,9 @@ public struct ServerIdentity: Sendable {
       validity: 397 * 86_400, now: now)
     try PEMFile.write(issued.keyPEM, to: paths.serverKey, secret: true)
     try PEMFile.write(issued.certificatePEM, to: paths.serverCertificate, secret: false)
-    changes.append("issued server certificate \(paths.serverCertificate) for \((names.sorted() + addresses.sorted()).joined(separator: ", "))")
+    changes.append(
+      "issued server certificate \(paths.serverCertificate) for \((names.sorted() + addresses.sorted()).joined(separator: ", "))"
+    )
     return ServerIdentity(
       developmentCA: ca, agencyCA: agencyCA, serverCertificatePEM: issued.certificatePEM,
       serverKeyPEM: issued.keyPEM, paths: paths, changes: changes)
