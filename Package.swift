@@ -51,12 +51,26 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    // National single sign-on, sessions, agencies on the mutual-TLS port.
+    .target(
+      name: "EtimadIdentity",
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+      ]
+    ),
     // Assembles the areas into the daemon: TLS, listeners, interceptors, health, reflection,
     // metrics, lifecycle.
     .target(
       name: "EtimadServer",
       dependencies: [
         "EtimadKit",
+        "EtimadIdentity",
         "EtimadProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -90,6 +104,8 @@ let package = Package(
       name: "etimadd",
       dependencies: [
         "EtimadServer",
+        "EtimadIdentity",
+        "EtimadKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,7 +132,15 @@ let package = Package(
     ),
     .testTarget(
       name: "EtimadKitTests",
-      dependencies: ["EtimadKit", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .testTarget(
       name: "EtimadProtosTests",
@@ -126,6 +150,7 @@ let package = Package(
       name: "EtimadServerTests",
       dependencies: [
         "EtimadServer",
+        "EtimadIdentity",
         "Etimad",
         "EtimadProtos",
         "EtimadKit",

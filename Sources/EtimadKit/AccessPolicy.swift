@@ -30,7 +30,8 @@ public struct AccessPolicy: Sendable {
     return rules
   }
 
-  func check(_ principal: Principal, method: String) throws(EtimadError) {
+  /// Refuses a caller the table does not admit for `method`.
+  public func check(_ principal: Principal, method: String) throws(EtimadError) {
     let caller: Caller =
       switch principal {
       case .anonymous: .anonymous

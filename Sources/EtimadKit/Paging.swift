@@ -50,7 +50,7 @@ public struct Paging: Sendable {
       throw Self.badToken(domain: domain)
     }
     let body = raw.dropLast(16)
-    guard signature(body: Data(body), filters: filters) == raw.suffix(16),
+    guard constantTimeEqual(signature(body: Data(body), filters: filters), Data(raw.suffix(16))),
       let cursor = try? JSONDecoder().decode(Cursor.self, from: body)
     else { throw Self.badToken(domain: domain) }
     return cursor
@@ -62,6 +62,11 @@ public struct Paging: Sendable {
     mac.update(data: [0])
     mac.update(data: body)
     return Data(mac.finalize()).prefix(16)
+  }
+
+  private func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+    guard a.count == b.count else { return false }
+    return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
   }
 
   static func badToken(domain: String) -> EtimadError {

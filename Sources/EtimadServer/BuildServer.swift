@@ -1,3 +1,4 @@
+import EtimadIdentity
 import EtimadKit
 import EtimadProtos
 import Foundation
@@ -14,7 +15,7 @@ public func buildServer(
   config: ServerConfig,
   logger: Logger,
   clock: any WallClock = SystemClock(),
-  authenticator: any Authenticator = CertificateOnlyAuthenticator()
+  smsGateway: (any SMSGateway)? = nil
 ) async throws -> EtimadDaemon {
   try config.validate()
   let files = FileManager.default
@@ -31,24 +32,34 @@ public func buildServer(
 
   let database = try EtimadDatabase(
     path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations, clock: clock)
+  let secret = try ServerSecret.loadOrCreate(path: config.dataDirectory + "/server.key")
+  let identityStore = IdentityStore(database: database, codeKey: secret.key(for: "one-time-codes"))
+  let agencies = AgencyRegistry(database: database)
+  let authenticator = IdentityAuthenticator(store: identityStore, agencies: agencies)
+  let gateway = smsGateway ?? ServiceAreasCatalog.gateway(config, logger: logger)
 
   let registry = PrometheusCollectorRegistry()
   let health = HealthStatusStore()
   let platformName = Etimad_Platform_V1_PlatformService.descriptor.fullyQualifiedService
-  let names = [
+  let openToAll = [
     Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
     Grpc_Reflection_V1_ServerReflection.descriptor.fullyQualifiedService,
     Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
     platformName,
   ]
+  let names = openToAll + [Etimad_Identity_V1_IdentityService.descriptor.fullyQualifiedService]
   let reflection = try ReflectionIndex(descriptorSet: EtimadDescriptorSet.bytes, services: names)
   let services: [any RegistrableRPCService] = [
     HealthService(store: health),
     ReflectionService(index: reflection),
     ReflectionServiceV1Alpha(index: reflection),
     PlatformService(version: EtimadVersion.current, services: names, clock: clock),
+    IdentityService(
+      store: identityStore, agencies: agencies, hasher: PasswordHasher(logN: config.passwordHashLogN),
+      limits: .init(perPeer: .perMinute(config.signInRatePerPeer), perID: .perMinute(config.signInRatePerID))),
   ]
-  let policy = AccessPolicy(AccessPolicy.services(Set(names), callers: Set(AccessPolicy.Caller.allCases)))
+  var policy = AccessPolicy(AccessPolicy.services(Set(openToAll), callers: Set(AccessPolicy.Caller.allCases)))
+  policy.add(IdentityAccess.rules)
 
   let metricsInterceptor = MetricsInterceptor(registry: registry)
   func interceptors(_ listener: Listener) -> [any ServerInterceptor] {
@@ -91,12 +102,20 @@ public func buildServer(
   return EtimadDaemon(
     config: config, identity: identity, database: database, health: health, registry: registry,
     publicServer: publicServer, agencyServer: agencyServer, metrics: metrics, metricsPort: metricsPort,
-    serviceNames: names, logger: logger)
+    serviceNames: names, outbox: OutboxWorker(database: database, gateway: gateway, logger: logger), logger: logger)
 }
 
 /// The service areas' schema, in the order their migrations apply.
 public enum ServiceAreasCatalog {
-  public static let migrations: [Migration] = []
+  public static let migrations: [Migration] = IdentitySchema.migrations
+
+  /// The SMS gateway the configuration names.
+  static func gateway(_ config: ServerConfig, logger: Logger) -> any SMSGateway {
+    if config.smsGateway == "http", let url = URL(string: config.smsHTTPURL) {
+      return HTTPSMSGateway(url: url, token: config.smsHTTPToken)
+    }
+    return FileSMSGateway(path: config.dataDirectory + "/sms.log", logger: logger)
+  }
 }
 
 extension GRPCNIOTransportCore.SocketAddress {

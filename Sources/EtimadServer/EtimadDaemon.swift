@@ -44,13 +44,14 @@ public final class EtimadDaemon: Service, Sendable {
   let metrics: MetricsEndpoint?
   let metricsPort: Int?
   let serviceNames: [String]
+  let outbox: OutboxWorker
   let logger: Logger
 
   init(
     config: ServerConfig, identity: ServerIdentity, database: EtimadDatabase, health: HealthStatusStore,
     registry: PrometheusCollectorRegistry, publicServer: GRPCServer<HTTP2ServerTransport.Posix>,
     agencyServer: GRPCServer<HTTP2ServerTransport.Posix>, metrics: MetricsEndpoint?, metricsPort: Int?,
-    serviceNames: [String], logger: Logger
+    serviceNames: [String], outbox: OutboxWorker, logger: Logger
   ) {
     self.config = config
     self.identity = identity
@@ -62,6 +63,7 @@ public final class EtimadDaemon: Service, Sendable {
     self.metrics = metrics
     self.metricsPort = metricsPort
     self.serviceNames = serviceNames
+    self.outbox = outbox
     self.logger = logger
   }
 
@@ -73,6 +75,7 @@ public final class EtimadDaemon: Service, Sendable {
         group.addTask { try await self.serve(self.publicServer, listener: .public, port: self.config.publicPort) }
         group.addTask { try await self.serve(self.agencyServer, listener: .agency, port: self.config.agencyPort) }
         if let metrics = self.metrics { group.addTask { try await metrics.run() } }
+        group.addTask { try await self.outbox.run() }
         group.addTask {
           let endpoints = try await self.endpoints()
           for name in [""] + self.serviceNames { self.health.set(.serving, for: name) }

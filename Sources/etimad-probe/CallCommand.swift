@@ -23,6 +23,9 @@ struct CallCommand: AsyncParsableCommand {
   @Option(name: .customShort("d"), help: "The request as JSON (default {}), or @FILE.")
   var data = "{}"
 
+  @Flag(help: "Send the access token saved by 'login'.")
+  var withToken = false
+
   func run() async throws {
     let entry = try MethodLookup.entry(method)
     let json = try RequestJSON.load(data)
@@ -31,6 +34,7 @@ struct CallCommand: AsyncParsableCommand {
     let pretty = connection.format == .text
     do {
       try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
+        if withToken, let token = TokenFile.load() { client.session.value = token }
         try await GenericCall.run(
           entry, entry.requestType, entry.responseType, json: json, client: client, metadata: metadata,
           options: options

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtimadIdentity
 import EtimadKit
 import EtimadServer
 import Foundation
@@ -12,7 +13,7 @@ struct Etimadd: AsyncParsableCommand {
     commandName: "etimadd",
     abstract: "The Etimad daemon: individuals' side of the platform over TLS gRPC.",
     version: EtimadVersion.current,
-    subcommands: [Serve.self, Migrate.self, Certs.self, Version.self],
+    subcommands: [Serve.self, Migrate.self, Certs.self, Registry.self, Agency.self, Demo.self, Version.self],
     defaultSubcommand: Serve.self
   )
 }
@@ -91,6 +92,8 @@ extension AsyncParsableCommand {
       throw OperatorError("TLS: \(error.description)")
     } catch let error as ListenError {
       throw OperatorError(error.description)
+    } catch let error as RegistryError {
+      throw OperatorError(error.description)
     } catch {
       throw OperatorError("\(error)")
     }
@@ -143,8 +146,7 @@ extension Etimadd {
       let config = try options.resolve()
       try await operatorErrors {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let database = try EtimadDatabase(
-          path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations)
+        let database = try openDatabase(config)
         for name in try database.appliedMigrations() { print(name) }
       }
     }

@@ -59,20 +59,10 @@ struct TLSTests {
     }
   }
 
-  @Test("an agency with a certificate from the agency CA is served on the agency port")
+  @Test("a registered agency with a certificate from the agency CA is served on the agency port")
   func agencyServed() async throws {
     try await TestDaemon.with { daemon in
-      let issued = try daemon.daemon.identity.agencyCA.issue(
-        subject: try DistinguishedName {
-          CountryName("SA")
-          OrganizationName("Ministry of Finance")
-          CommonName("MOF")
-        }, usage: .clientAuth, validity: 86_400, now: Date())
-      var configuration = daemon.publicClient()
-      configuration.port = daemon.endpoints.agencyPort
-      configuration.clientIdentity = (issued.certificatePEM, issued.keyPEM)
-      configuration.employee = "emp-1001"
-      try await EtimadClient.withClient(configuration) { client in
+      try await EtimadClient.withClient(try await daemon.agencyClient()) { client in
         let status = try await client.health.status(of: "")
         let info = try await client.platform.getServerInfo(.init())
         #expect(status == .serving)

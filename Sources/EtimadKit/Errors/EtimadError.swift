@@ -6,6 +6,9 @@ import GRPCProtobuf
 /// the fields that were wrong. `ErrorMappingInterceptor` turns it into the wire status in the
 /// caller's language, so handlers never deal with languages or encodings.
 public struct EtimadError: Error, Sendable, Hashable {
+  /// The gRPC status code.
+  public typealias Code = RPCError.Code
+
   /// One wrong field of a request.
   public struct FieldViolation: Sendable, Hashable {
     /// The field's path in the request, snake_case, such as `person_id.number`.

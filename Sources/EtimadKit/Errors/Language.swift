@@ -18,8 +18,10 @@ public enum Language: String, Sendable, Hashable, CaseIterable {
     }
     var best: (language: Language, weight: Double)?
     for item in header.split(separator: ",") {
+      // An item of only ";" splits into nothing: skip it rather than trap on parts[0].
       let parts = item.split(separator: ";")
-      let tag = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+      guard let first = parts.first else { continue }
+      let tag = first.trimmingCharacters(in: .whitespaces).lowercased()
       let primary = tag.split(separator: "-").first.map(String.init) ?? tag
       guard let language = Language(rawValue: primary) else { continue }
       var weight = 1.0

@@ -35,13 +35,24 @@ public enum AuditLog {
       case .individual(let person): (person.nationalID.number, nil)
       case .agency(let agency): (agency.code, agency.employee)
       }
+    try append(
+      db, kind: principal.kind, id: id, employee: employee, method: method, target: target, requestID: requestID,
+      peer: peer, summary: summary, time: time)
+  }
+
+  /// Appends a row for an actor that is not an RPC caller, such as the operator on the host
+  /// (`kind` "operator", `id` the user name).
+  public static func append(
+    _ db: Database, kind: String, id: String, employee: String?, method: String, target: String,
+    requestID: String?, peer: String, summary: String, time: Date
+  ) throws {
     try db.execute(
       sql: """
         INSERT INTO audit (time, principal_kind, principal_id, employee, method, target, request_id, peer, summary)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
-        Int64(time.timeIntervalSince1970), principal.kind, id, employee, method, target,
+        Int64(time.timeIntervalSince1970), kind, id, employee, method, target,
         requestID, peer, summary,
       ])
   }

@@ -18,6 +18,7 @@ public struct Migration: Sendable {
 public struct EtimadDatabase: Sendable {
   public let pool: DatabasePool
   public let clock: any WallClock
+  private let migrator: DatabaseMigrator
 
   /// Opens (creating if needed) the database file and applies every pending migration.
   public init(path: String, migrations: [Migration], clock: any WallClock = SystemClock()) throws {
@@ -28,8 +29,12 @@ public struct EtimadDatabase: Sendable {
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
     self.pool = try DatabasePool(path: path, configuration: config)
+    // Turning WAL on, GRDB sets synchronous=NORMAL on the writer after prepareDatabase ran:
+    // set FULL again on the writer, the one connection that commits.
+    try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     self.clock = clock
-    try Self.migrator(migrations).migrate(pool)
+    self.migrator = Self.migrator(migrations)
+    try migrator.migrate(pool)
   }
 
   /// The migrator with the kit's tables first, then the areas' migrations in the order given.
@@ -43,7 +48,7 @@ public struct EtimadDatabase: Sendable {
 
   /// Names of the migrations applied so far, in order.
   public func appliedMigrations() throws -> [String] {
-    try pool.read { db in try DatabaseMigrator().appliedIdentifiers(db).sorted() }
+    try pool.read { db in try migrator.appliedMigrations(db) }
   }
 }
 
@@ -77,6 +82,7 @@ enum KitSchema {
           CREATE INDEX audit_target ON audit (target, time);
           CREATE INDEX audit_principal ON audit (principal_id, time);
           """)
-    }
+    },
+    Outbox.migration,
   ]
 }

@@ -88,6 +88,23 @@ extension EtimadDatabase {
     }
   }
 
+  /// The answer already given to this call's `request_id`, if any: lets a handler answer a
+  /// retry before doing expensive work (such as hashing a password) again.
+  /// - Throws: INVALID_ARGUMENT (`REQUEST_ID_REUSED`) when the id was used for another request.
+  public func storedResponse<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    for call: MutationCall<Request>, domain: String, as type: Response.Type = Response.self
+  ) async throws -> Response? {
+    let hash = try Self.requestHash(method: call.method, request: call.request)
+    let row = try await pool.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT request_hash, response FROM idempotency WHERE principal_key = ? AND request_id = ?",
+        arguments: [call.principal.key, call.requestID])
+    }
+    guard let row else { return nil }
+    guard (row["request_hash"] as Data) == hash else { throw Self.requestIDReused(domain: domain) }
+    return try Response(serializedBytes: row["response"] as Data)
+  }
+
   /// SHA-256 over the method and the request's deterministic encoding.
   static func requestHash(method: String, request: some SwiftProtobuf.Message) throws -> Data {
     var options = BinaryEncodingOptions()

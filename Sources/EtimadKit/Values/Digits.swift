@@ -1,8 +1,8 @@
 /// Digit handling shared by every identifier the platform reads from people.
-enum Digits {
+public enum Digits {
   /// Folds Arabic-Indic (U+0660-U+0669) and Extended Arabic-Indic (U+06F0-U+06F9) digits to
   /// ASCII and drops spaces, dashes and the invisible marks phones paste into copied numbers.
-  static func normalized(_ text: String) -> String {
+  public static func normalized(_ text: String) -> String {
     var out = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
       switch scalar.value {
@@ -16,7 +16,7 @@ enum Digits {
   }
 
   /// Whether every character is an ASCII digit (and there is at least one).
-  static func allASCIIDigits(_ text: String) -> Bool {
+  public static func allASCIIDigits(_ text: String) -> Bool {
     !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
   }
 }

@@ -28,7 +28,9 @@ public struct SaudiIBAN: Sendable, Hashable, CustomStringConvertible {
     guard bytes[2...].allSatisfy({ $0.isASCIIDigit || $0.isASCIIUpperLetter }),
       bytes[2...5].allSatisfy(\.isASCIIDigit)
     else { throw .badCharacters }
-    guard Self.mod97(bytes) == 1 else { throw .checksum }
+    // ISO 13616 check digits run from 02 to 98; 00, 01 and 99 are never issued.
+    let checkDigits = Int(compact.dropFirst(2).prefix(2)) ?? 0
+    guard (2...98).contains(checkDigits), Self.mod97(bytes) == 1 else { throw .checksum }
     let code = String(compact.dropFirst(4).prefix(2))
     if let bank = Self.banks[code] {
       self.bank = bank

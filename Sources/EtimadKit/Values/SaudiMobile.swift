@@ -30,7 +30,7 @@ public struct SaudiMobile: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The number as shown to its owner on screen: all but the last four digits hidden.
-  public var masked: String { "+9665•••••" + e164.suffix(4) }
+  public var masked: String { "+9665••••" + e164.suffix(4) }
 
   public var description: String { e164 }
 }

@@ -6,6 +6,54 @@ import SwiftProtobuf
 public enum MethodCatalog {
   /// All methods, keyed by `package.Service/Method`.
   public static let methods: [String: MethodCatalogEntry] = [
+    "etimad.identity.v1.IdentityService/StartRegistration": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "StartRegistration", kind: .unary,
+      requestType: Etimad_Identity_V1_StartRegistrationRequest.self,
+      responseType: Etimad_Identity_V1_StartRegistrationResponse.self),
+    "etimad.identity.v1.IdentityService/CompleteRegistration": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "CompleteRegistration", kind: .unary,
+      requestType: Etimad_Identity_V1_CompleteRegistrationRequest.self,
+      responseType: Etimad_Identity_V1_CompleteRegistrationResponse.self),
+    "etimad.identity.v1.IdentityService/StartLogin": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "StartLogin", kind: .unary,
+      requestType: Etimad_Identity_V1_StartLoginRequest.self,
+      responseType: Etimad_Identity_V1_StartLoginResponse.self),
+    "etimad.identity.v1.IdentityService/VerifyLogin": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "VerifyLogin", kind: .unary,
+      requestType: Etimad_Identity_V1_VerifyLoginRequest.self,
+      responseType: Etimad_Identity_V1_VerifyLoginResponse.self),
+    "etimad.identity.v1.IdentityService/ResendCode": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "ResendCode", kind: .unary,
+      requestType: Etimad_Identity_V1_ResendCodeRequest.self,
+      responseType: Etimad_Identity_V1_ResendCodeResponse.self),
+    "etimad.identity.v1.IdentityService/StartPasswordReset": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "StartPasswordReset", kind: .unary,
+      requestType: Etimad_Identity_V1_StartPasswordResetRequest.self,
+      responseType: Etimad_Identity_V1_StartPasswordResetResponse.self),
+    "etimad.identity.v1.IdentityService/CompletePasswordReset": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "CompletePasswordReset", kind: .unary,
+      requestType: Etimad_Identity_V1_CompletePasswordResetRequest.self,
+      responseType: Etimad_Identity_V1_CompletePasswordResetResponse.self),
+    "etimad.identity.v1.IdentityService/WhoAmI": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "WhoAmI", kind: .unary,
+      requestType: Etimad_Identity_V1_WhoAmIRequest.self,
+      responseType: Etimad_Identity_V1_WhoAmIResponse.self),
+    "etimad.identity.v1.IdentityService/ListSessions": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "ListSessions", kind: .unary,
+      requestType: Etimad_Identity_V1_ListSessionsRequest.self,
+      responseType: Etimad_Identity_V1_ListSessionsResponse.self),
+    "etimad.identity.v1.IdentityService/RevokeSession": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "RevokeSession", kind: .unary,
+      requestType: Etimad_Identity_V1_RevokeSessionRequest.self,
+      responseType: Etimad_Identity_V1_RevokeSessionResponse.self),
+    "etimad.identity.v1.IdentityService/Logout": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "Logout", kind: .unary,
+      requestType: Etimad_Identity_V1_LogoutRequest.self,
+      responseType: Etimad_Identity_V1_LogoutResponse.self),
+    "etimad.identity.v1.IdentityService/ChangePassword": MethodCatalogEntry(
+      service: "etimad.identity.v1.IdentityService", method: "ChangePassword", kind: .unary,
+      requestType: Etimad_Identity_V1_ChangePasswordRequest.self,
+      responseType: Etimad_Identity_V1_ChangePasswordResponse.self),
     "etimad.platform.v1.PlatformService/GetServerInfo": MethodCatalogEntry(
       service: "etimad.platform.v1.PlatformService", method: "GetServerInfo", kind: .unary,
       requestType: Etimad_Platform_V1_GetServerInfoRequest.self,

@@ -24,6 +24,17 @@ public struct ServerConfig: Sendable, Equatable {
   public var logLevel = "info"
   /// How long in-flight calls may take to finish after SIGTERM before they are cancelled.
   public var shutdownGraceSeconds = 10.0
+  /// scrypt cost of new password hashes, log2 N (15: 32 MiB, about 0.1 s per hash).
+  public var passwordHashLogN = 15
+  /// Sign-in calls (StartLogin, VerifyLogin, registration, codes) a minute per peer address.
+  public var signInRatePerPeer = 60.0
+  /// Sign-in calls a minute per ID number.
+  public var signInRatePerID = 10.0
+  /// `file` (appends to <data-dir>/sms.log) or `http` (POSTs to `sms_http_url`).
+  public var smsGateway = "file"
+  public var smsHTTPURL = ""
+  /// Bearer token for the HTTP SMS gateway; prefer ETIMAD_SMS_HTTP_TOKEN to a file.
+  public var smsHTTPToken = ""
 
   public init() {}
 
@@ -39,6 +50,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var logFormat: String?
     public var logLevel: String?
     public var shutdownGraceSeconds: Double?
+    public var passwordHashLogN: Int?
+    public var signInRatePerPeer: Double?
+    public var signInRatePerID: Double?
+    public var smsGateway: String?
+    public var smsHTTPURL: String?
+    public var smsHTTPToken: String?
 
     public init() {}
 
@@ -53,6 +70,12 @@ public struct ServerConfig: Sendable, Equatable {
       case logFormat = "log_format"
       case logLevel = "log_level"
       case shutdownGraceSeconds = "shutdown_grace_seconds"
+      case passwordHashLogN = "password_hash_log_n"
+      case signInRatePerPeer = "sign_in_rate_per_peer"
+      case signInRatePerID = "sign_in_rate_per_id"
+      case smsGateway = "sms_gateway"
+      case smsHTTPURL = "sms_http_url"
+      case smsHTTPToken = "sms_http_token"
     }
 
     /// Reads a JSON file whose keys are the snake_case names above; unknown keys are refused,
@@ -103,12 +126,18 @@ public struct ServerConfig: Sendable, Equatable {
       }
       layer.logFormat = env["ETIMAD_LOG_FORMAT"]
       layer.logLevel = env["ETIMAD_LOG_LEVEL"]
-      if let text = env["ETIMAD_SHUTDOWN_GRACE_SECONDS"] {
-        guard let value = Double(text) else {
-          throw ConfigError("ETIMAD_SHUTDOWN_GRACE_SECONDS='\(text)' is not a number")
-        }
-        layer.shutdownGraceSeconds = value
+      func double(_ key: String) throws(ConfigError) -> Double? {
+        guard let text = env[key] else { return nil }
+        guard let value = Double(text) else { throw ConfigError("\(key)='\(text)' is not a number") }
+        return value
       }
+      layer.shutdownGraceSeconds = try double("ETIMAD_SHUTDOWN_GRACE_SECONDS")
+      layer.passwordHashLogN = try int("ETIMAD_PASSWORD_HASH_LOG_N")
+      layer.signInRatePerPeer = try double("ETIMAD_SIGN_IN_RATE_PER_PEER")
+      layer.signInRatePerID = try double("ETIMAD_SIGN_IN_RATE_PER_ID")
+      layer.smsGateway = env["ETIMAD_SMS_GATEWAY"]
+      layer.smsHTTPURL = env["ETIMAD_SMS_HTTP_URL"]
+      layer.smsHTTPToken = env["ETIMAD_SMS_HTTP_TOKEN"]
       return layer
     }
   }
@@ -126,6 +155,12 @@ public struct ServerConfig: Sendable, Equatable {
     if let value = layer.logFormat { config.logFormat = value }
     if let value = layer.logLevel { config.logLevel = value }
     if let value = layer.shutdownGraceSeconds { config.shutdownGraceSeconds = value }
+    if let value = layer.passwordHashLogN { config.passwordHashLogN = value }
+    if let value = layer.signInRatePerPeer { config.signInRatePerPeer = value }
+    if let value = layer.signInRatePerID { config.signInRatePerID = value }
+    if let value = layer.smsGateway { config.smsGateway = value }
+    if let value = layer.smsHTTPURL { config.smsHTTPURL = value }
+    if let value = layer.smsHTTPToken { config.smsHTTPToken = value }
     return config
   }
 
@@ -166,6 +201,21 @@ public struct ServerConfig: Sendable, Equatable {
     }
     if !(shutdownGraceSeconds >= 0 && shutdownGraceSeconds <= 3600) {
       problems.append("shutdown_grace_seconds must be 0...3600, not \(shutdownGraceSeconds)")
+    }
+    if !(10...20).contains(passwordHashLogN) {
+      problems.append("password_hash_log_n must be 10...20 (15 in production), not \(passwordHashLogN)")
+    }
+    if !(signInRatePerPeer > 0 && signInRatePerID > 0) {
+      problems.append("sign_in_rate_per_peer and sign_in_rate_per_id must be positive")
+    }
+    switch smsGateway {
+    case "file": break
+    case "http":
+      if URL(string: smsHTTPURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+        problems.append("sms_gateway http needs sms_http_url, an http(s) URL")
+      }
+      if smsHTTPToken.isEmpty { problems.append("sms_gateway http needs sms_http_token (ETIMAD_SMS_HTTP_TOKEN)") }
+    default: problems.append("sms_gateway must be file or http, not '\(smsGateway)'")
     }
     if !problems.isEmpty { throw ConfigError(problems.joined(separator: "\n")) }
   }

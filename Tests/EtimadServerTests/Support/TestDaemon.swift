@@ -36,6 +36,9 @@ struct TestDaemon: Sendable {
     config.agencyPort = 0
     config.metricsPort = 0
     config.shutdownGraceSeconds = 5
+    // Cheap password hashes: the cost parameter is stored with each hash, so the rules are
+    // the same; production uses 15.
+    config.passwordHashLogN = 10
     configure(&config)
     var logger = Logger(label: "test")
     logger.logLevel = .warning

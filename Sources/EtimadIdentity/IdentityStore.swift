@@ -1,0 +1,374 @@
+import Crypto
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRDB
+import SwiftProtobuf
+
+/// The identity area's storage: every operation is one transaction that keeps the rules
+/// (lockout, single-use codes, session expiry) and writes its audit row.
+public struct IdentityStore: Sendable {
+  /// How long sessions last.
+  public struct SessionPolicy: Sendable {
+    public var idle: TimeInterval = 30 * 60
+    public var absolute: TimeInterval = 12 * 3600
+    /// The idle expiry is moved on at most this often, so that reading a token is not a write.
+    public var touchEvery: TimeInterval = 60
+
+    public init() {}
+  }
+
+  let database: EtimadDatabase
+  let tickets: TicketStore
+  let sessions: SessionPolicy
+
+  public init(database: EtimadDatabase, codeKey: SymmetricKey, sessions: SessionPolicy = .init()) {
+    self.database = database
+    self.tickets = TicketStore(codeKey: codeKey)
+    self.sessions = sessions
+  }
+
+  var clock: any WallClock { database.clock }
+
+  // MARK: Registration
+
+  func startRegistration(
+    _ call: MutationCall<Etimad_Identity_V1_StartRegistrationRequest>, id: NationalID, birthDate: String,
+    email: String, passwordHash: String
+  ) async throws -> Etimad_Identity_V1_StartRegistrationResponse {
+    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      guard let person = try CivilRegistry.person(id.number, db), person.birthDate == birthDate else {
+        throw IdentityErrors.civilRecordMismatch
+      }
+      guard try Account.exists(db, id: id.number) == false else { throw IdentityErrors.alreadyRegistered }
+      let challenge = try tickets.create(
+        db, purpose: .registration, person: person, email: email, passwordHash: passwordHash, now: now)
+      return (
+        .with { $0.challenge = challenge }, AuditRecord(target: "account/\(id.number)", summary: "registration started")
+      )
+    }
+  }
+
+  func completeRegistration(
+    _ call: MutationCall<Etimad_Identity_V1_CompleteRegistrationRequest>
+  ) async throws
+    -> Etimad_Identity_V1_CompleteRegistrationResponse
+  {
+    try await checkCode(call.request.ticket, call.request.code, purpose: .registration)
+    return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .registration)
+      guard try Account.exists(db, id: ticket.idNumber) == false else { throw IdentityErrors.alreadyRegistered }
+      guard let email = ticket.email, let hash = ticket.passwordHash,
+        let person = try CivilRegistry.person(ticket.idNumber, db)
+      else { throw IdentityErrors.ticketInvalid }
+      try db.execute(
+        sql:
+          "INSERT INTO accounts (id_number, email, password_hash, create_time, password_time) VALUES (?, ?, ?, ?, ?)",
+        arguments: [ticket.idNumber, email, hash, now.timeIntervalSince1970, now.timeIntervalSince1970])
+      let account = try Account.load(db, id: ticket.idNumber)!
+      return (
+        .with { $0.account = account.message(person: person, now: now) },
+        AuditRecord(target: "account/\(ticket.idNumber)", summary: "registered")
+      )
+    }
+  }
+
+  // MARK: Login
+
+  /// The account's password hash and lock, for the password check made outside any transaction.
+  func loginState(id: String) async throws -> (hash: String, lockedUntil: Date?)? {
+    try await database.pool.read { db in
+      guard let account = try Account.load(db, id: id) else { return nil }
+      return (account.passwordHash, account.lockedUntil.map { Date(timeIntervalSince1970: $0) })
+    }
+  }
+
+  /// Counts a failed password check, locking the account at the threshold; returns the lock
+  /// time if this failure locked it.
+  func recordFailedLogin(id: String, known: Bool, peer: String, method: String) async throws -> Date? {
+    try await database.pool.write { db in
+      let now = clock.now
+      var lockedUntil: Date?
+      if known {
+        try db.execute(
+          sql: "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id_number = ?", arguments: [id])
+        let failures =
+          try Int.fetchOne(db, sql: "SELECT failed_logins FROM accounts WHERE id_number = ?", arguments: [id]) ?? 0
+        if failures >= IdentityRules.lockoutThreshold {
+          let until = now.addingTimeInterval(IdentityRules.lockoutDuration)
+          try db.execute(
+            sql: "UPDATE accounts SET locked_until = ?, failed_logins = 0 WHERE id_number = ?",
+            arguments: [until.timeIntervalSince1970, id])
+          lockedUntil = until
+        }
+      }
+      try AuditLog.append(
+        db, principal: .anonymous, method: method, target: "account/\(id)", requestID: nil, peer: peer,
+        summary: lockedUntil == nil ? "login failed" : "login failed; account locked for 15 minutes", time: now)
+      return lockedUntil
+    }
+  }
+
+  func startLogin(
+    _ call: MutationCall<Etimad_Identity_V1_StartLoginRequest>, id: String
+  ) async throws
+    -> Etimad_Identity_V1_StartLoginResponse
+  {
+    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      guard let person = try CivilRegistry.person(id, db) else { throw IdentityErrors.invalidCredentials }
+      let challenge = try tickets.create(db, purpose: .login, person: person, now: now)
+      return (
+        .with { $0.challenge = challenge },
+        AuditRecord(target: "account/\(id)", summary: "password accepted; code sent")
+      )
+    }
+  }
+
+  func verifyLogin(
+    _ call: MutationCall<Etimad_Identity_V1_VerifyLoginRequest>
+  ) async throws
+    -> Etimad_Identity_V1_VerifyLoginResponse
+  {
+    try await checkCode(call.request.ticket, call.request.code, purpose: .login)
+    return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .login)
+      try db.execute(
+        sql: "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id_number = ?",
+        arguments: [ticket.idNumber])
+      let token = IdentityRules.newToken()
+      let session = StoredSession(
+        id: UUID().uuidString.lowercased(), idNumber: ticket.idNumber, createTime: now.timeIntervalSince1970,
+        expireTime: now.timeIntervalSince1970 + sessions.absolute,
+        idleExpireTime: now.timeIntervalSince1970 + sessions.idle, peer: call.peer)
+      try db.execute(
+        sql: """
+          INSERT INTO sessions (id, token_hash, id_number, create_time, expire_time, idle_expire_time, peer)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          session.id, IdentityRules.tokenHash(token), session.idNumber, session.createTime, session.expireTime,
+          session.idleExpireTime, session.peer,
+        ])
+      return (
+        .with {
+          $0.accessToken = token
+          $0.session = session.message(current: true)
+        }, AuditRecord(target: "account/\(ticket.idNumber)", summary: "login succeeded; session \(session.id)")
+      )
+    }
+  }
+
+  func resendCode(
+    _ call: MutationCall<Etimad_Identity_V1_ResendCodeRequest>
+  ) async throws
+    -> Etimad_Identity_V1_ResendCodeResponse
+  {
+    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      let challenge = try tickets.resend(db, token: call.request.ticket, now: now)
+      return (.with { $0.challenge = challenge }, AuditRecord(target: "ticket", summary: "code sent again"))
+    }
+  }
+
+  // MARK: Password reset
+
+  func startPasswordReset(
+    _ call: MutationCall<Etimad_Identity_V1_StartPasswordResetRequest>, id: String, birthDate: String
+  ) async throws -> Etimad_Identity_V1_StartPasswordResetResponse {
+    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      guard let person = try CivilRegistry.person(id, db), person.birthDate == birthDate,
+        try Account.exists(db, id: id)
+      else { throw IdentityErrors.civilRecordMismatch }
+      let challenge = try tickets.create(db, purpose: .passwordReset, person: person, now: now)
+      return (
+        .with { $0.challenge = challenge }, AuditRecord(target: "account/\(id)", summary: "password reset started")
+      )
+    }
+  }
+
+  func completePasswordReset(
+    _ call: MutationCall<Etimad_Identity_V1_CompletePasswordResetRequest>, passwordHash: String
+  ) async throws -> Etimad_Identity_V1_CompletePasswordResetResponse {
+    try await checkCode(call.request.ticket, call.request.code, purpose: .passwordReset)
+    return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .passwordReset)
+      try setPassword(db, id: ticket.idNumber, hash: passwordHash, keepSession: nil, now: now)
+      return (
+        .init(), AuditRecord(target: "account/\(ticket.idNumber)", summary: "password reset; all sessions revoked")
+      )
+    }
+  }
+
+  /// The ticket's ID number, when the ticket is a live one of `purpose` (used to apply the
+  /// password policy before hashing).
+  func ticketOwner(_ token: String, purpose: Etimad_Identity_V1_TicketPurpose) async throws -> String? {
+    try await database.pool.read { db in
+      try String.fetchOne(
+        db, sql: "SELECT id_number FROM tickets WHERE hash = ? AND purpose = ?",
+        arguments: [IdentityRules.tokenHash(token), purpose.rawValue])
+    }
+  }
+
+  // MARK: Sessions
+
+  /// The live session of a bearer token, moving its idle expiry on; nil when unknown, revoked
+  /// or expired. Read on every call, so that a revocation takes effect at once.
+  func session(token: String) async throws -> StoredSession? {
+    let hash = IdentityRules.tokenHash(token)
+    let now = clock.now.timeIntervalSince1970
+    let found = try await database.pool.read { db in
+      try StoredSession.fetchOne(
+        db,
+        sql: """
+          SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
+          WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
+          """, arguments: [hash, now, now])
+    }
+    guard let found else { return nil }
+    if now + sessions.idle - found.idleExpireTime >= sessions.touchEvery {
+      let idle = min(now + sessions.idle, found.expireTime)
+      try await database.pool.write { db in
+        try db.execute(sql: "UPDATE sessions SET idle_expire_time = ? WHERE id = ?", arguments: [idle, found.id])
+      }
+    }
+    return found
+  }
+
+  func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
+    try await database.pool.read { db in
+      guard let account = try Account.load(db, id: id), let person = try CivilRegistry.person(id, db),
+        let session = try StoredSession.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID])
+      else { return nil }
+      return (account.message(person: person, now: clock.now), session.message(current: true))
+    }
+  }
+
+  func listSessions(id: String, current: String) async throws -> [Etimad_Identity_V1_Session] {
+    let now = clock.now.timeIntervalSince1970
+    return try await database.pool.read { db in
+      try StoredSession.fetchAll(
+        db,
+        sql: """
+          SELECT * FROM sessions WHERE id_number = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
+          ORDER BY create_time DESC
+          """, arguments: [id, now, now]
+      ).map { $0.message(current: $0.id == current) }
+    }
+  }
+
+  /// Revokes one of `id`'s sessions (RevokeSession, Logout); NOT_FOUND for anyone else's.
+  func revokeSession<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: String, sessionID: String, summary: String
+  ) async throws -> Response {
+    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+      try db.execute(
+        sql: "UPDATE sessions SET revoked_time = ? WHERE id = ? AND id_number = ? AND revoked_time IS NULL",
+        arguments: [now.timeIntervalSince1970, sessionID, id])
+      guard db.changesCount == 1 else { throw IdentityErrors.sessionNotFound }
+      return (.init(), AuditRecord(target: "account/\(id)", summary: summary))
+    }
+  }
+
+  func changePassword(
+    _ call: MutationCall<Etimad_Identity_V1_ChangePasswordRequest>, id: String, sessionID: String, newHash: String
+  ) async throws {
+    let _: Etimad_Identity_V1_ChangePasswordResponse = try await database.mutate(call, domain: IdentityRules.domain) {
+      db, now in
+      try setPassword(db, id: id, hash: newHash, keepSession: sessionID, now: now)
+      return (.init(), AuditRecord(target: "account/\(id)", summary: "password changed; other sessions revoked"))
+    }
+  }
+
+  // MARK: Helpers
+
+  private func setPassword(_ db: Database, id: String, hash: String, keepSession: String?, now: Date) throws {
+    try db.execute(
+      sql:
+        "UPDATE accounts SET password_hash = ?, password_time = ?, failed_logins = 0, locked_until = NULL WHERE id_number = ?",
+      arguments: [hash, now.timeIntervalSince1970, id])
+    try db.execute(
+      sql: "UPDATE sessions SET revoked_time = ? WHERE id_number = ? AND revoked_time IS NULL AND id IS NOT ?",
+      arguments: [now.timeIntervalSince1970, id, keepSession])
+  }
+
+  /// Checks a code in a transaction of its own (so that a wrong one is counted) and throws
+  /// when it is wrong. An already spent ticket passes, for the change to replay or refuse.
+  private func checkCode(_ token: String, _ code: String, purpose: Etimad_Identity_V1_TicketPurpose) async throws {
+    let outcome = try await database.pool.write { db in
+      try tickets.check(db, token: token, code: code, purpose: purpose, now: clock.now)
+    }
+    if case .failed(let error) = outcome { throw error }
+  }
+}
+
+/// An account row.
+struct Account: Sendable, FetchableRecord, Decodable {
+  let idNumber: String
+  let email: String
+  let passwordHash: String
+  let failedLogins: Int
+  let lockedUntil: Double?
+  let createTime: Double
+
+  enum CodingKeys: String, CodingKey {
+    case email
+    case idNumber = "id_number"
+    case passwordHash = "password_hash"
+    case failedLogins = "failed_logins"
+    case lockedUntil = "locked_until"
+    case createTime = "create_time"
+  }
+
+  static func load(_ db: Database, id: String) throws -> Account? {
+    try Account.fetchOne(db, sql: "SELECT * FROM accounts WHERE id_number = ?", arguments: [id])
+  }
+
+  static func exists(_ db: Database, id: String) throws -> Bool {
+    try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id_number = ?", arguments: [id]) ?? false
+  }
+
+  func message(person: Person, now: Date) -> Etimad_Identity_V1_Account {
+    .with {
+      $0.personID = .with {
+        $0.number = idNumber
+        $0.type = person.idType == "iqama" ? .iqama : .nationalID
+      }
+      $0.name = .with {
+        $0.ar = person.nameAr
+        $0.en = person.nameEn
+      }
+      $0.email = email
+      $0.maskedMobile = (try? SaudiMobile(parsing: person.mobile).masked) ?? ""
+      $0.state = (lockedUntil ?? 0) > now.timeIntervalSince1970 ? .locked : .active
+      $0.createTime = .init(timeIntervalSince1970: createTime)
+    }
+  }
+}
+
+/// A session row (never with its token, which the database does not have).
+struct StoredSession: Sendable, FetchableRecord, Decodable {
+  let id: String
+  let idNumber: String
+  let createTime: Double
+  let expireTime: Double
+  let idleExpireTime: Double
+  let peer: String
+
+  enum CodingKeys: String, CodingKey {
+    case id, peer
+    case idNumber = "id_number"
+    case createTime = "create_time"
+    case expireTime = "expire_time"
+    case idleExpireTime = "idle_expire_time"
+  }
+
+  func message(current: Bool) -> Etimad_Identity_V1_Session {
+    .with {
+      $0.sessionID = id
+      $0.createTime = .init(timeIntervalSince1970: createTime)
+      $0.expireTime = .init(timeIntervalSince1970: expireTime)
+      $0.idleExpireTime = .init(timeIntervalSince1970: idleExpireTime)
+      $0.peer = peer
+      $0.current = current
+    }
+  }
+}
