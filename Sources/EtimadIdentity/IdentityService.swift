@@ -60,7 +60,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
     {
       return stored
     }
-    let hash = try hasher.hash(request.password)
+    let hash = try await hasher.hashOffPool(request.password)
     return try await store.startRegistration(call, id: id, birthDate: birth, email: request.email, passwordHash: hash)
   }
 
@@ -96,7 +96,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
     let now = store.clock.now
     if let locked = state?.lockedUntil, locked > now { throw IdentityErrors.locked(until: locked, now: now) }
     // An unknown ID costs the same scrypt work as a wrong password, and gets the same answer.
-    let matches = hasher.verify(request.password, against: state?.hash ?? decoy)
+    let matches = await hasher.verifyOffPool(request.password, against: state?.hash ?? decoy)
     guard matches, state != nil else {
       let lockedNow = try await store.recordFailedLogin(
         id: id.number, known: state != nil, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod)
@@ -153,7 +153,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
     let owner = try await store.ticketOwner(request.ticket, purpose: .passwordReset) ?? ""
     let problems = IdentityRules.passwordProblems(request.newPassword, idNumber: owner, field: "new_password")
     guard problems.isEmpty else { throw EtimadError.invalidFields(problems, domain: Self.domain) }
-    return try await store.completePasswordReset(call, passwordHash: try hasher.hash(request.newPassword))
+    return try await store.completePasswordReset(call, passwordHash: try await hasher.hashOffPool(request.newPassword))
   }
 
   public func whoAmI(
@@ -225,10 +225,11 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
       return stored
     }
     guard let state = try await store.loginState(id: person.nationalID.number),
-      hasher.verify(request.currentPassword, against: state.hash)
+      await hasher.verifyOffPool(request.currentPassword, against: state.hash)
     else { throw IdentityErrors.wrongPassword }
     try await store.changePassword(
-      call, id: person.nationalID.number, sessionID: person.sessionID, newHash: try hasher.hash(request.newPassword))
+      call, id: person.nationalID.number, sessionID: person.sessionID,
+      newHash: try await hasher.hashOffPool(request.newPassword))
     return .init()
   }
 

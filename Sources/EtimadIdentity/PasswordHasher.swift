@@ -40,6 +40,17 @@ public struct PasswordHasher: Sendable {
     return IdentityRules.constantTimeEqual(derived, expected)
   }
 
+  /// `hash` off Swift's cooperative pool: scrypt holds a core for tens of milliseconds, and
+  /// on the pool it would stall every other call of the daemon meanwhile.
+  public func hashOffPool(_ password: String) async throws -> String {
+    try await ScryptWorkers.run { try self.hash(password) }
+  }
+
+  /// `verify` off Swift's cooperative pool.
+  public func verifyOffPool(_ password: String, against stored: String) async -> Bool {
+    (try? await ScryptWorkers.run { self.verify(password, against: stored) }) ?? false
+  }
+
   /// A hash to verify against when there is no account, so that an unknown ID costs the same
   /// time as a wrong password.
   public func decoy() -> String {
@@ -51,5 +62,22 @@ public struct PasswordHasher: Sendable {
       from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r,
       parallelism: p, maxMemory: 256 * 1024 * 1024)
     return key.withUnsafeBytes { Data($0) }
+  }
+}
+
+/// Runs scrypt on Dispatch threads, at most one per core at a time, so that password work
+/// neither blocks the cooperative pool nor takes more memory than the cores can use.
+enum ScryptWorkers {
+  static let queue = DispatchQueue(label: "etimad.scrypt", attributes: .concurrent)
+  static let slots = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+  static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      queue.async {
+        slots.wait()
+        defer { slots.signal() }
+        continuation.resume(with: Result { try work() })
+      }
+    }
   }
 }

@@ -132,10 +132,19 @@ extension Etimadd {
       abstract: "Seed demo data: a civil registry, agencies with certificates, accounts with a known password.")
     @OptionGroup var options: ConfigOptions
 
+    @Option(help: "How many persons get an account with the demo password (0-150).")
+    var accounts = 5
+
+    func validate() throws {
+      guard (0...150).contains(accounts) else { throw ValidationError("--accounts must be 0...150") }
+    }
+
     func run() async throws {
       let config = try options.resolve()
       try await operatorErrors {
-        print(try await DemoData.seed(dataDirectory: config.dataDirectory, logN: config.passwordHashLogN))
+        print(
+          try await DemoData.seed(
+            dataDirectory: config.dataDirectory, accounts: accounts, logN: config.passwordHashLogN))
       }
     }
   }

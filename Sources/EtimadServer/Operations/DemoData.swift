@@ -47,6 +47,7 @@ public enum DemoData {
 
   /// Seeds everything into a data directory; idempotent (existing agencies and accounts are kept).
   public static func seed(dataDirectory: String, accounts: Int = 5, logN: Int = 15) async throws -> String {
+    precondition(accounts >= 0 && accounts <= 150)
     let administration = try AgencyAdministration(dataDirectory: dataDirectory)
     let database = administration.registry.databaseForDemo
     let persons = persons()

@@ -18,6 +18,7 @@ the proto packages (grpc.health.v1, grpc.reflection.v1) and so the RPC paths are
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import os
 import queue
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import grpc
 import pytest
@@ -41,6 +43,7 @@ PROTOS = REPO_ROOT / "Protos"
 STUB_SOURCES = (
     sorted(p.relative_to(PROTOS).as_posix() for p in (PROTOS / "etimad/type/v1").glob("*.proto"))
     + sorted(p.relative_to(PROTOS).as_posix() for p in (PROTOS / "etimad/platform/v1").glob("*.proto"))
+    + sorted(p.relative_to(PROTOS).as_posix() for p in (PROTOS / "etimad/identity/v1").glob("*.proto"))
     + ["grpc_protos/health/v1/health.proto", "grpc_protos/reflection/v1/reflection.proto"]
 )
 
@@ -169,22 +172,26 @@ def _wait_for_ready_line(process: subprocess.Popen[str], pipes: _Pipes) -> re.Ma
         seen.append(line)
 
 
-@pytest.fixture(scope="session")
-def daemon(tmp_path_factory: pytest.TempPathFactory):
-    """Starts $ETIMAD_BIN serve on ephemeral ports; stops it with SIGTERM after the session."""
+def _etimad_binary() -> str:
+    """$ETIMAD_BIN, checked; fails the session with a hint when it is missing."""
     binary = os.environ.get("ETIMAD_BIN")
     if not binary:
         pytest.fail("ETIMAD_BIN is not set: point it at the etimadd binary, e.g."
                     " ETIMAD_BIN=.build/debug/etimadd pytest Tests/Interop/python", pytrace=False)
     if not os.access(binary, os.X_OK):
         pytest.fail(f"ETIMAD_BIN={binary!r} is not an executable file", pytrace=False)
+    return binary
 
-    data_dir = tmp_path_factory.mktemp("etimad-data")
+
+@contextlib.contextmanager
+def _serving(binary: str, data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Daemon]:
+    """Runs `binary serve` on ephemeral ports in data_dir until the block ends, then stops it
+    with SIGTERM and checks that it exits 0 within STOP_TIMEOUT_S."""
     command = [binary, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1",
                "--public-port", "0", "--agency-port", "0", "--metrics-port", "0"]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                               errors="replace")
+                               errors="replace", env=env)
     pipes = _Pipes(process)
     try:
         ready = _wait_for_ready_line(process, pipes)
@@ -198,13 +205,19 @@ def daemon(tmp_path_factory: pytest.TempPathFactory):
         pytest.fail(f"{' '.join(command)}: {problem}\n--- stderr ---\n{pipes.stderr_text()}",
                     pytrace=False)
 
-    yield Daemon(
-        public=ready["public"],
-        agency=ready["agency"],
-        metrics=ready["metrics"],
-        ca_pem=Path(ready["ca"]).read_bytes(),
-        agency_ca_pem=Path(ready["agency_ca"]).read_bytes(),
-    )
+    try:
+        yield Daemon(
+            public=ready["public"],
+            agency=ready["agency"],
+            metrics=ready["metrics"],
+            ca_pem=Path(ready["ca"]).read_bytes(),
+            agency_ca_pem=Path(ready["agency_ca"]).read_bytes(),
+        )
+    except BaseException:
+        process.kill()
+        process.wait()
+        pipes.join(5)
+        raise
 
     process.send_signal(signal.SIGTERM)
     try:
@@ -218,6 +231,91 @@ def daemon(tmp_path_factory: pytest.TempPathFactory):
     pipes.join(5)
     assert exit_code == 0, (f"daemon exited with {exit_code} after SIGTERM\n"
                             f"--- stderr ---\n{pipes.stderr_text()}")
+
+
+@pytest.fixture(scope="session")
+def daemon(tmp_path_factory: pytest.TempPathFactory):
+    """Starts $ETIMAD_BIN serve on ephemeral ports; stops it with SIGTERM after the session."""
+    binary = _etimad_binary()
+    with _serving(binary, tmp_path_factory.mktemp("etimad-data")) as running:
+        yield running
+
+
+# --------------------------------------------------------------------------- demo daemon
+
+DEMO_PASSWORD_HASH_LOG_N = "10"  # cheap password hashing: the demo accounts and every login
+DEMO_ACCOUNTS_LINE = re.compile(r"^accounts \(password (?P<password>\S+)\): (?P<ids>.+)$")
+DEMO_UNREGISTERED_LINE = re.compile(r"^unregistered persons to try registration: (?P<persons>.+)$")
+DEMO_UNREGISTERED_PERSON = re.compile(r"(?P<id>\d{10}) born (?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)")
+
+
+@dataclasses.dataclass(frozen=True)
+class UnregisteredPerson:
+    """A person in the demo civil registry without an account, as `etimadd demo` lists them."""
+
+    number: str
+    birth_year: int
+    birth_month: int
+    birth_day: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoDaemon:
+    """A daemon serving a data directory seeded by `etimadd demo`, and what the demo announced."""
+
+    daemon: Daemon
+    data_dir: Path
+    password: str  # of every demo account
+    accounts: tuple[str, ...]  # ID numbers of the registered demo accounts
+    unregistered: tuple[UnregisteredPerson, ...]  # persons that may register
+
+    @property
+    def sms_log(self) -> Path:
+        return self.data_dir / "sms.log"
+
+    def agency_certificate(self, code: str) -> tuple[bytes, bytes]:
+        """The agency's client certificate chain and private key, PEM."""
+        agencies = self.data_dir / "agencies"
+        return (agencies / f"{code}.pem").read_bytes(), (agencies / f"{code}-key.pem").read_bytes()
+
+
+def _parse_demo_output(stdout: str) -> tuple[str, tuple[str, ...], tuple[UnregisteredPerson, ...]]:
+    password, accounts, unregistered = None, (), ()
+    for line in stdout.splitlines():
+        if match := DEMO_ACCOUNTS_LINE.match(line.strip()):
+            password = match["password"]
+            accounts = tuple(number.strip() for number in match["ids"].split(","))
+        elif match := DEMO_UNREGISTERED_LINE.match(line.strip()):
+            unregistered = tuple(
+                UnregisteredPerson(m["id"], int(m["year"]), int(m["month"]), int(m["day"]))
+                for m in DEMO_UNREGISTERED_PERSON.finditer(match["persons"])
+            )
+    if password is None or not accounts or not unregistered:
+        pytest.fail(f"unexpected output of etimadd demo (no accounts or unregistered persons):\n"
+                    f"{stdout}", pytrace=False)
+    return password, accounts, unregistered
+
+
+@pytest.fixture(scope="session")
+def demo_daemon(tmp_path_factory: pytest.TempPathFactory):
+    """Runs $ETIMAD_BIN demo, then serve, in a data directory of its own; for the session."""
+    binary = _etimad_binary()
+    data_dir = tmp_path_factory.mktemp("etimad-demo-data")
+    env = {**os.environ, "ETIMAD_PASSWORD_HASH_LOG_N": DEMO_PASSWORD_HASH_LOG_N}
+    command = [binary, "demo", "--data-dir", str(data_dir)]
+    try:
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                encoding="utf-8", errors="replace", env=env, timeout=READY_TIMEOUT_S,
+                                check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(command)} did not finish within {READY_TIMEOUT_S} s", pytrace=False)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited with {result.returncode}\n"
+                    f"--- stdout ---\n{result.stdout}--- stderr ---\n{result.stderr}", pytrace=False)
+    password, accounts, unregistered = _parse_demo_output(result.stdout)
+    with _serving(binary, data_dir, env) as running:
+        yield DemoDaemon(daemon=running, data_dir=data_dir, password=password,
+                         accounts=accounts, unregistered=unregistered)
 
 
 @pytest.fixture(scope="session")
