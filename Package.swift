@@ -62,6 +62,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ]
     ),
     // Assembles the areas into the daemon: TLS, listeners, interceptors, health, reflection,

@@ -36,13 +36,13 @@ public struct AgencyRegistry: Sendable {
   }
 
   public func agency(_ code: String) async throws -> Agency? {
-    try await database.pool.read { db in
+    try await database.read { db in
       try Agency.fetchOne(db, sql: "SELECT * FROM agencies WHERE code = ?", arguments: [code])
     }
   }
 
   public func all() async throws -> [Agency] {
-    try await database.pool.read { db in try Agency.fetchAll(db, sql: "SELECT * FROM agencies ORDER BY code") }
+    try await database.read { db in try Agency.fetchAll(db, sql: "SELECT * FROM agencies ORDER BY code") }
   }
 
   /// Registers an agency with the serial of its first certificate; the operator is audited.

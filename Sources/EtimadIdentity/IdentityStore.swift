@@ -77,7 +77,7 @@ public struct IdentityStore: Sendable {
 
   /// The account's password hash and lock, for the password check made outside any transaction.
   func loginState(id: String) async throws -> (hash: String, lockedUntil: Date?)? {
-    try await database.pool.read { db in
+    try await database.read { db in
       guard let account = try Account.load(db, id: id) else { return nil }
       return (account.passwordHash, account.lockedUntil.map { Date(timeIntervalSince1970: $0) })
     }
@@ -201,7 +201,7 @@ public struct IdentityStore: Sendable {
   /// The ticket's ID number, when the ticket is a live one of `purpose` (used to apply the
   /// password policy before hashing).
   func ticketOwner(_ token: String, purpose: Etimad_Identity_V1_TicketPurpose) async throws -> String? {
-    try await database.pool.read { db in
+    try await database.read { db in
       try String.fetchOne(
         db, sql: "SELECT id_number FROM tickets WHERE hash = ? AND purpose = ?",
         arguments: [IdentityRules.tokenHash(token), purpose.rawValue])
@@ -215,7 +215,7 @@ public struct IdentityStore: Sendable {
   func session(token: String) async throws -> StoredSession? {
     let hash = IdentityRules.tokenHash(token)
     let now = clock.now.timeIntervalSince1970
-    let found = try await database.pool.read { db in
+    let found = try await database.read { db in
       try StoredSession.fetchOne(
         db,
         sql: """
@@ -234,7 +234,7 @@ public struct IdentityStore: Sendable {
   }
 
   func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
-    try await database.pool.read { db in
+    try await database.read { db in
       guard let account = try Account.load(db, id: id), let person = try CivilRegistry.person(id, db),
         let session = try StoredSession.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID])
       else { return nil }
@@ -244,7 +244,7 @@ public struct IdentityStore: Sendable {
 
   func listSessions(id: String, current: String) async throws -> [Etimad_Identity_V1_Session] {
     let now = clock.now.timeIntervalSince1970
-    return try await database.pool.read { db in
+    return try await database.read { db in
       try StoredSession.fetchAll(
         db,
         sql: """

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import EtimadKit
 import Foundation
+import NIOPosix
 
 /// scrypt password hashes with a per-user salt and the parameters stored beside the hash:
 /// `scrypt$<log2 N>$<r>$<p>$<salt b64>$<hash b64>`. Verification reads the stored parameters,
@@ -65,19 +66,12 @@ public struct PasswordHasher: Sendable {
   }
 }
 
-/// Runs scrypt on Dispatch threads, at most one per core at a time, so that password work
-/// neither blocks the cooperative pool nor takes more memory than the cores can use.
+/// Runs scrypt on NIO's blocking-work thread pool (one thread per core), so that password
+/// work neither blocks Swift's cooperative pool nor queues behind it. (A Dispatch queue does
+/// not do here: on Linux it shares its threads' width with the cooperative pool, and sixteen
+/// concurrent logins starved it.)
 enum ScryptWorkers {
-  static let queue = DispatchQueue(label: "etimad.scrypt", attributes: .concurrent)
-  static let slots = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
-
   static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-      queue.async {
-        slots.wait()
-        defer { slots.signal() }
-        continuation.resume(with: Result { try work() })
-      }
-    }
+    try await NIOThreadPool.singleton.runIfActive(work)
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A named, forward-only schema change of one area, such as `debts.v1.create`.
 public struct Migration: Sendable {
@@ -19,12 +20,17 @@ public struct EtimadDatabase: Sendable {
   public let pool: DatabasePool
   public let clock: any WallClock
   private let migrator: DatabaseMigrator
+  private let readers: ReaderGate
+
+  /// Concurrent readers of the pool; reads beyond it wait in `read` without holding a thread.
+  static let readerCount = 5
 
   /// Opens (creating if needed) the database file and applies every pending migration.
   public init(path: String, migrations: [Migration], clock: any WallClock = SystemClock()) throws {
     var config = Configuration()
     config.foreignKeysEnabled = true
     config.busyMode = .timeout(10)
+    config.maximumReaderCount = Self.readerCount
     config.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
@@ -33,8 +39,19 @@ public struct EtimadDatabase: Sendable {
     // set FULL again on the writer, the one connection that commits.
     try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     self.clock = clock
+    self.readers = ReaderGate(permits: Self.readerCount)
     self.migrator = Self.migrator(migrations)
     try migrator.migrate(pool)
+  }
+
+  /// Reads in a snapshot. Callers wait here, suspended, for one of the pool's readers: GRDB's
+  /// own async read waits for a reader by blocking a Dispatch thread, and on Linux enough
+  /// concurrent reads (sixteen logins) blocked every thread the readers needed to finish,
+  /// a deadlock. Use this instead of `pool.read` from async code.
+  public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    await readers.acquire()
+    defer { readers.release() }
+    return try await pool.read(body)
   }
 
   /// The migrator with the kit's tables first, then the areas' migrations in the order given.
@@ -85,4 +102,45 @@ enum KitSchema {
     },
     Outbox.migration,
   ]
+}
+
+/// A counting gate for async callers: `acquire` suspends (never blocks a thread) until a
+/// permit is free.
+final class ReaderGate: Sendable {
+  private let state: Mutex<(available: Int, waiting: [CheckedContinuation<Void, Never>])>
+
+  init(permits: Int) {
+    state = Mutex((permits, []))
+  }
+
+  func acquire() async {
+    let granted = state.withLock { state -> Bool in
+      guard state.available > 0 else { return false }
+      state.available -= 1
+      return true
+    }
+    if granted { return }
+    await withCheckedContinuation { continuation in
+      let now = state.withLock { state -> Bool in
+        if state.available > 0 {
+          state.available -= 1
+          return true
+        }
+        state.waiting.append(continuation)
+        return false
+      }
+      if now { continuation.resume() }
+    }
+  }
+
+  func release() {
+    let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+      if state.waiting.isEmpty {
+        state.available += 1
+        return nil
+      }
+      return state.waiting.removeFirst()
+    }
+    next?.resume()
+  }
 }

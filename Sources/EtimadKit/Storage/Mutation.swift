@@ -95,14 +95,17 @@ extension EtimadDatabase {
     for call: MutationCall<Request>, domain: String, as type: Response.Type = Response.self
   ) async throws -> Response? {
     let hash = try Self.requestHash(method: call.method, request: call.request)
-    let row = try await pool.read { db in
-      try Row.fetchOne(
-        db, sql: "SELECT request_hash, response FROM idempotency WHERE principal_key = ? AND request_id = ?",
-        arguments: [call.principal.key, call.requestID])
+    let stored = try await read { db -> (hash: Data, response: Data)? in
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT request_hash, response FROM idempotency WHERE principal_key = ? AND request_id = ?",
+          arguments: [call.principal.key, call.requestID])
+      else { return nil }
+      return (row["request_hash"], row["response"])
     }
-    guard let row else { return nil }
-    guard (row["request_hash"] as Data) == hash else { throw Self.requestIDReused(domain: domain) }
-    return try Response(serializedBytes: row["response"] as Data)
+    guard let stored else { return nil }
+    guard stored.hash == hash else { throw Self.requestIDReused(domain: domain) }
+    return try Response(serializedBytes: stored.response)
   }
 
   /// SHA-256 over the method and the request's deterministic encoding.

@@ -39,7 +39,7 @@ public struct OutboxWorker: Service {
   /// Sends every message that is due now; returns how many were sent.
   @discardableResult
   public func deliverDue() async throws -> Int {
-    let due = try await database.pool.read { db in try Outbox.due(db, now: database.clock.now, limit: 50) }
+    let due = try await database.read { db in try Outbox.due(db, now: database.clock.now, limit: 50) }
     var sent = 0
     for message in due {
       do {
