@@ -16,6 +16,16 @@ public struct Person: Sendable, Hashable, Codable, FetchableRecord, PersistableR
   public var mobile: String
   public var nationality: String
 
+  public init(row: Row) {
+    idNumber = row["id_number"]
+    idType = row["id_type"]
+    nameAr = row["name_ar"]
+    nameEn = row["name_en"]
+    birthDate = row["birth_date"]
+    mobile = row["mobile"]
+    nationality = row["nationality"]
+  }
+
   enum CodingKeys: String, CodingKey {
     case idNumber = "id_number"
     case idType = "id_type"
@@ -126,7 +136,7 @@ public enum CivilRegistry {
   }
 
   public static func person(_ idNumber: String, _ db: Database) throws -> Person? {
-    try Person.fetchOne(db, key: idNumber)
+    try Person.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE id_number = ?"), arguments: [idNumber])
   }
 }
 

@@ -216,12 +216,13 @@ public struct IdentityStore: Sendable {
     let hash = IdentityRules.tokenHash(token)
     let now = clock.now.timeIntervalSince1970
     let found = try await database.read { db in
+      // The one query every signed-in call makes: a cached statement, decoded by hand.
       try StoredSession.fetchOne(
-        db,
-        sql: """
-          SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
-          WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
-          """, arguments: [hash, now, now])
+        db.cachedStatement(
+          sql: """
+            SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
+            WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
+            """), arguments: [hash, now, now])
     }
     guard let found else { return nil }
     if now + sessions.idle - found.idleExpireTime >= sessions.touchEvery {
@@ -236,7 +237,8 @@ public struct IdentityStore: Sendable {
   func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
     try await database.read { db in
       guard let account = try Account.load(db, id: id), let person = try CivilRegistry.person(id, db),
-        let session = try StoredSession.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID])
+        let session = try StoredSession.fetchOne(
+          db.cachedStatement(sql: "SELECT * FROM sessions WHERE id = ?"), arguments: [sessionID])
       else { return nil }
       return (account.message(person: person, now: clock.now), session.message(current: true))
     }
@@ -318,8 +320,17 @@ struct Account: Sendable, FetchableRecord, Decodable {
     case createTime = "create_time"
   }
 
+  init(row: Row) {
+    idNumber = row["id_number"]
+    email = row["email"]
+    passwordHash = row["password_hash"]
+    failedLogins = row["failed_logins"]
+    lockedUntil = row["locked_until"]
+    createTime = row["create_time"]
+  }
+
   static func load(_ db: Database, id: String) throws -> Account? {
-    try Account.fetchOne(db, sql: "SELECT * FROM accounts WHERE id_number = ?", arguments: [id])
+    try Account.fetchOne(db.cachedStatement(sql: "SELECT * FROM accounts WHERE id_number = ?"), arguments: [id])
   }
 
   static func exists(_ db: Database, id: String) throws -> Bool {
@@ -359,6 +370,24 @@ struct StoredSession: Sendable, FetchableRecord, Decodable {
     case createTime = "create_time"
     case expireTime = "expire_time"
     case idleExpireTime = "idle_expire_time"
+  }
+
+  init(id: String, idNumber: String, createTime: Double, expireTime: Double, idleExpireTime: Double, peer: String) {
+    self.id = id
+    self.idNumber = idNumber
+    self.createTime = createTime
+    self.expireTime = expireTime
+    self.idleExpireTime = idleExpireTime
+    self.peer = peer
+  }
+
+  init(row: Row) {
+    id = row["id"]
+    idNumber = row["id_number"]
+    createTime = row["create_time"]
+    expireTime = row["expire_time"]
+    idleExpireTime = row["idle_expire_time"]
+    peer = row["peer"]
   }
 
   func message(current: Bool) -> Etimad_Identity_V1_Session {
