@@ -102,8 +102,3 @@ public struct RegistryError: Error, CustomStringConvertible {
   public let description: String
   public init(_ description: String) { self.description = description }
 }
-
-extension AgencyRegistry {
-  /// The database, for the operator's demo seeding.
-  public var databaseForDemo: EtimadDatabase { database }
-}

@@ -63,7 +63,7 @@ public enum IdentityRules {
     components.year = Int(date.year)
     components.month = Int(date.month)
     components.day = Int(date.day)
-    let calendar = date.calendar == .hijri ? Calendars.hijri : Calendars.gregorian
+    let calendar = date.calendar == .hijri ? RiyadhCalendars.hijri : RiyadhCalendars.gregorian
     guard (1...12).contains(date.month), (1...31).contains(date.day), date.year > 0,
       let instant = calendar.date(from: components)
     else { return nil }
@@ -72,7 +72,7 @@ public enum IdentityRules {
     guard back.year == components.year, back.month == components.month, back.day == components.day,
       instant <= now
     else { return nil }
-    let gregorian = Calendars.gregorian.dateComponents([.year, .month, .day], from: instant)
+    let gregorian = RiyadhCalendars.gregorian.dateComponents([.year, .month, .day], from: instant)
     return String(format: "%04d-%02d-%02d", gregorian.year!, gregorian.month!, gregorian.day!)
   }
 
@@ -118,20 +118,4 @@ public enum IdentityRules {
       }
     return "رمز التحقق \(what.0): \(code). لا تشاركه مع أحد. / Your code \(what.1): \(code). Do not share it."
   }
-}
-
-enum Calendars {
-  static let riyadh = TimeZone(identifier: "Asia/Riyadh")!
-
-  static let gregorian: Calendar = {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = riyadh
-    return calendar
-  }()
-
-  static let hijri: Calendar = {
-    var calendar = Calendar(identifier: .islamicUmmAlQura)
-    calendar.timeZone = riyadh
-    return calendar
-  }()
 }

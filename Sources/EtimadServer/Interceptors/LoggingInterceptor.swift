@@ -65,8 +65,8 @@ enum StatusCode {
   static func of(_ error: any Error) -> RPCError.Code? {
     switch error {
     case let error as RPCError: error.code
+    // EtimadError is among these.
     case let error as any RPCErrorConvertible: error.rpcErrorCode
-    case let error as EtimadError: error.code
     case is CancellationError: .cancelled
     default: .unknown
     }

@@ -7,6 +7,8 @@ import X509
 /// by the agency CA, the agency code as the subject's common name), reissue, revoke.
 public struct AgencyAdministration: Sendable {
   public let registry: AgencyRegistry
+  /// The data directory's database, opened and migrated.
+  public let database: EtimadDatabase
   let identity: ServerIdentity
   let clock: any WallClock
 
@@ -15,6 +17,7 @@ public struct AgencyAdministration: Sendable {
       atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let database = try EtimadDatabase(
       path: dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations, clock: clock)
+    self.database = database
     self.registry = AgencyRegistry(database: database)
     self.identity = try ServerIdentity.prepare(dataDirectory: dataDirectory, serverNames: [], now: clock.now)
     self.clock = clock

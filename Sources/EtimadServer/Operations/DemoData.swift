@@ -49,7 +49,7 @@ public enum DemoData {
   public static func seed(dataDirectory: String, accounts: Int = 5, logN: Int = 15) async throws -> String {
     precondition(accounts >= 0 && accounts <= 150)
     let administration = try AgencyAdministration(dataDirectory: dataDirectory)
-    let database = administration.registry.databaseForDemo
+    let database = administration.database
     let persons = persons()
     try await database.pool.write { db in try CivilRegistry.save(persons, db) }
     var lines = ["civil registry: \(persons.count) persons"]

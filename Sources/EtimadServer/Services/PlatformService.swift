@@ -24,9 +24,9 @@ struct PlatformService: Etimad_Platform_V1_PlatformService.SimpleServiceProtocol
       }
       $0.version = version
       $0.serverTime = Google_Protobuf_Timestamp(date: now)
-      $0.hijriDate = HijriDate.string(for: now)
+      $0.hijriDate = RiyadhCalendars.hijriString(for: now)
       $0.services = services
-      $0.timeZone = HijriDate.riyadh.identifier
+      $0.timeZone = RiyadhCalendars.timeZone.identifier
     }
   }
 
@@ -67,23 +67,5 @@ struct PlatformService: Etimad_Platform_V1_PlatformService.SimpleServiceProtocol
     }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     return response
-  }
-}
-
-/// The Umm al-Qura calendar in Riyadh time, as Etimad shows dates.
-enum HijriDate {
-  static let riyadh = TimeZone(identifier: "Asia/Riyadh")!
-
-  static let calendar: Calendar = {
-    var calendar = Calendar(identifier: .islamicUmmAlQura)
-    calendar.timeZone = riyadh
-    return calendar
-  }()
-
-  /// YYYY-MM-DD in the Hijri calendar.
-  static func string(for date: Date) -> String {
-    let parts = calendar.dateComponents([.year, .month, .day], from: date)
-    func pad(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-    return "\(parts.year ?? 0)-\(pad(parts.month))-\(pad(parts.day))"
   }
 }
