@@ -65,6 +65,42 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
       ]
     ),
+    // Debts agencies register on individuals: ledger, change and relief requests, instalment plans.
+    .target(
+      name: "EtimadDebts",
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    // Inquiry into government payments for Ministry of Interior services: search, balances, export, refunds.
+    .target(
+      name: "EtimadPayments",
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    // Published competitions with Arabic-aware full-text search.
+    .target(
+      name: "EtimadTenders",
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     // Assembles the areas into the daemon: TLS, listeners, interceptors, health, reflection,
     // metrics, lifecycle.
     .target(
@@ -72,6 +108,9 @@ let package = Package(
       dependencies: [
         "EtimadKit",
         "EtimadIdentity",
+        "EtimadDebts",
+        "EtimadPayments",
+        "EtimadTenders",
         "EtimadProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -106,6 +145,9 @@ let package = Package(
       dependencies: [
         "EtimadServer",
         "EtimadIdentity",
+        "EtimadDebts",
+        "EtimadPayments",
+        "EtimadTenders",
         "EtimadKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -148,10 +190,43 @@ let package = Package(
       dependencies: ["EtimadProtos", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
     ),
     .testTarget(
+      name: "EtimadDebtsTests",
+      dependencies: [
+        "EtimadDebts",
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
+      name: "EtimadPaymentsTests",
+      dependencies: [
+        "EtimadPayments",
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
+      name: "EtimadTendersTests",
+      dependencies: [
+        "EtimadTenders",
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
       name: "EtimadServerTests",
       dependencies: [
         "EtimadServer",
         "EtimadIdentity",
+        "EtimadDebts",
+        "EtimadPayments",
+        "EtimadTenders",
         "Etimad",
         "EtimadProtos",
         "EtimadKit",

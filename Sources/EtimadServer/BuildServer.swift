@@ -1,6 +1,9 @@
+import EtimadDebts
 import EtimadIdentity
 import EtimadKit
+import EtimadPayments
 import EtimadProtos
+import EtimadTenders
 import Foundation
 import GRPCCore
 import GRPCNIOTransportCore
@@ -47,19 +50,24 @@ public func buildServer(
     Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
     platformName,
   ]
-  let names = openToAll + [Etimad_Identity_V1_IdentityService.descriptor.fullyQualifiedService]
+  let context = AreaContext(database: database, clock: clock, logger: logger, settings: config.areaSettings)
+  let areas = try ServiceAreasCatalog.areas(context)
+  let names =
+    openToAll + [Etimad_Identity_V1_IdentityService.descriptor.fullyQualifiedService] + areas.flatMap(\.serviceNames)
   let reflection = try ReflectionIndex(descriptorSet: EtimadDescriptorSet.bytes, services: names)
-  let services: [any RegistrableRPCService] = [
-    HealthService(store: health),
-    ReflectionService(index: reflection),
-    ReflectionServiceV1Alpha(index: reflection),
-    PlatformService(version: EtimadVersion.current, services: names, clock: clock),
-    IdentityService(
-      store: identityStore, agencies: agencies, hasher: PasswordHasher(logN: config.passwordHashLogN),
-      limits: .init(perPeer: .perMinute(config.signInRatePerPeer), perID: .perMinute(config.signInRatePerID))),
-  ]
+  let services: [any RegistrableRPCService] =
+    [
+      HealthService(store: health),
+      ReflectionService(index: reflection),
+      ReflectionServiceV1Alpha(index: reflection),
+      PlatformService(version: EtimadVersion.current, services: names, clock: clock),
+      IdentityService(
+        store: identityStore, agencies: agencies, hasher: PasswordHasher(logN: config.passwordHashLogN),
+        limits: .init(perPeer: .perMinute(config.signInRatePerPeer), perID: .perMinute(config.signInRatePerID))),
+    ] + areas.flatMap(\.services)
   var policy = AccessPolicy(AccessPolicy.services(Set(openToAll), callers: Set(AccessPolicy.Caller.allCases)))
   policy.add(IdentityAccess.rules)
+  for area in areas { policy.add(area.rules) }
 
   let metricsInterceptor = MetricsInterceptor(registry: registry)
   func interceptors(_ listener: Listener) -> [any ServerInterceptor] {
@@ -102,12 +110,19 @@ public func buildServer(
   return EtimadDaemon(
     config: config, identity: identity, database: database, health: health, registry: registry,
     publicServer: publicServer, agencyServer: agencyServer, metrics: metrics, metricsPort: metricsPort,
-    serviceNames: names, outbox: OutboxWorker(database: database, gateway: gateway, logger: logger), logger: logger)
+    serviceNames: names, outbox: OutboxWorker(database: database, gateway: gateway, logger: logger),
+    jobs: areas.flatMap(\.jobs), logger: logger)
 }
 
 /// The service areas' schema, in the order their migrations apply.
 public enum ServiceAreasCatalog {
-  public static let migrations: [Migration] = IdentitySchema.migrations
+  public static let migrations: [Migration] =
+    IdentitySchema.migrations + DebtsArea.migrations + PaymentsArea.migrations + TendersArea.migrations
+
+  /// The service areas beyond identity, each assembled from the shared context.
+  static func areas(_ context: AreaContext) throws -> [ServiceArea] {
+    [try DebtsArea.make(context), try PaymentsArea.make(context), try TendersArea.make(context)]
+  }
 
   /// The SMS gateway the configuration names.
   static func gateway(_ config: ServerConfig, logger: Logger) -> any SMSGateway {

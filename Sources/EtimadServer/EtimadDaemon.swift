@@ -45,13 +45,14 @@ public final class EtimadDaemon: Service, Sendable {
   let metricsPort: Int?
   let serviceNames: [String]
   let outbox: OutboxWorker
+  let jobs: [PeriodicJob]
   let logger: Logger
 
   init(
     config: ServerConfig, identity: ServerIdentity, database: EtimadDatabase, health: HealthStatusStore,
     registry: PrometheusCollectorRegistry, publicServer: GRPCServer<HTTP2ServerTransport.Posix>,
     agencyServer: GRPCServer<HTTP2ServerTransport.Posix>, metrics: MetricsEndpoint?, metricsPort: Int?,
-    serviceNames: [String], outbox: OutboxWorker, logger: Logger
+    serviceNames: [String], outbox: OutboxWorker, jobs: [PeriodicJob], logger: Logger
   ) {
     self.config = config
     self.identity = identity
@@ -64,6 +65,7 @@ public final class EtimadDaemon: Service, Sendable {
     self.metricsPort = metricsPort
     self.serviceNames = serviceNames
     self.outbox = outbox
+    self.jobs = jobs
     self.logger = logger
   }
 
@@ -76,6 +78,7 @@ public final class EtimadDaemon: Service, Sendable {
         group.addTask { try await self.serve(self.agencyServer, listener: .agency, port: self.config.agencyPort) }
         if let metrics = self.metrics { group.addTask { try await metrics.run() } }
         group.addTask { try await self.outbox.run() }
+        for job in self.jobs { group.addTask { await self.repeatedly(job) } }
         group.addTask {
           let endpoints = try await self.endpoints()
           for name in [""] + self.serviceNames { self.health.set(.serving, for: name) }
@@ -96,6 +99,22 @@ public final class EtimadDaemon: Service, Sendable {
       self.metrics?.close()
     }
     logger.info("stopped")
+  }
+
+  /// Runs `job` every interval until the daemon stops; a failure is logged, not fatal.
+  private func repeatedly(_ job: PeriodicJob) async {
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+      do {
+        try await job.run()
+      } catch {
+        logger.error("periodic job failed", metadata: ["job.name": "\(job.name)", "error": "\(error)"])
+      }
+      do {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: job.interval) }
+      } catch {
+        return
+      }
+    }
   }
 
   private func serve(_ server: GRPCServer<HTTP2ServerTransport.Posix>, listener: Listener, port: Int) async throws {

@@ -1,3 +1,4 @@
+import EtimadKit
 import Foundation
 import Logging
 
@@ -35,8 +36,13 @@ public struct ServerConfig: Sendable, Equatable {
   public var smsHTTPURL = ""
   /// Bearer token for the HTTP SMS gateway; prefer ETIMAD_SMS_HTTP_TOKEN to a file.
   public var smsHTTPToken = ""
+  /// Days an instalment may stay unpaid past its due date before its plan is DEFAULTED.
+  public var instalmentGraceDays = 30
 
   public init() {}
+
+  /// The settings the service areas read.
+  public var areaSettings: AreaSettings { AreaSettings(instalmentGraceDays: instalmentGraceDays) }
 
   /// The fields as the file, the environment and the flags may give them; nil means unset.
   public struct Layer: Sendable, Codable, Equatable {
@@ -56,6 +62,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var smsGateway: String?
     public var smsHTTPURL: String?
     public var smsHTTPToken: String?
+    public var instalmentGraceDays: Int?
 
     public init() {}
 
@@ -76,6 +83,7 @@ public struct ServerConfig: Sendable, Equatable {
       case smsGateway = "sms_gateway"
       case smsHTTPURL = "sms_http_url"
       case smsHTTPToken = "sms_http_token"
+      case instalmentGraceDays = "instalment_grace_days"
     }
 
     /// Reads a JSON file whose keys are the snake_case names above; unknown keys are refused,
@@ -138,6 +146,7 @@ public struct ServerConfig: Sendable, Equatable {
       layer.smsGateway = env["ETIMAD_SMS_GATEWAY"]
       layer.smsHTTPURL = env["ETIMAD_SMS_HTTP_URL"]
       layer.smsHTTPToken = env["ETIMAD_SMS_HTTP_TOKEN"]
+      layer.instalmentGraceDays = try int("ETIMAD_INSTALMENT_GRACE_DAYS")
       return layer
     }
   }
@@ -161,6 +170,7 @@ public struct ServerConfig: Sendable, Equatable {
     if let value = layer.smsGateway { config.smsGateway = value }
     if let value = layer.smsHTTPURL { config.smsHTTPURL = value }
     if let value = layer.smsHTTPToken { config.smsHTTPToken = value }
+    if let value = layer.instalmentGraceDays { config.instalmentGraceDays = value }
     return config
   }
 
@@ -207,6 +217,9 @@ public struct ServerConfig: Sendable, Equatable {
     }
     if !(signInRatePerPeer > 0 && signInRatePerID > 0) {
       problems.append("sign_in_rate_per_peer and sign_in_rate_per_id must be positive")
+    }
+    if !(0...365).contains(instalmentGraceDays) {
+      problems.append("instalment_grace_days must be 0...365, not \(instalmentGraceDays)")
     }
     switch smsGateway {
     case "file": break

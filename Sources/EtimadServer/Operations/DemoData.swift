@@ -1,5 +1,8 @@
+import EtimadDebts
 import EtimadIdentity
 import EtimadKit
+import EtimadPayments
+import EtimadTenders
 import Foundation
 import GRDB
 
@@ -77,6 +80,12 @@ public enum DemoData {
             now, now,
           ])
       }
+    }
+    let demo = DemoContext(
+      database: database, persons: persons.map(\.idNumber), accounts: accounts, agencies: agencies.map(\.code),
+      now: Date())
+    for seed in [DebtsArea.seedDemo, PaymentsArea.seedDemo, TendersArea.seedDemo] {
+      lines += try await seed(demo)
     }
     lines.append("accounts (password \(password)): " + chosen.map(\.idNumber).joined(separator: ", "))
     lines.append(

@@ -1,0 +1,83 @@
+import Foundation
+import GRPCCore
+import Logging
+
+/// What the daemon hands to a service area when it assembles the server.
+public struct AreaContext: Sendable {
+  public let database: EtimadDatabase
+  public let clock: any WallClock
+  public let logger: Logger
+  public let settings: AreaSettings
+
+  public init(database: EtimadDatabase, clock: any WallClock, logger: Logger, settings: AreaSettings) {
+    self.database = database
+    self.clock = clock
+    self.logger = logger
+    self.settings = settings
+  }
+}
+
+/// Settings of the service areas that come from the daemon's configuration.
+public struct AreaSettings: Sendable {
+  /// Days an instalment may stay unpaid past its due date before its plan is DEFAULTED.
+  public var instalmentGraceDays: Int
+
+  public init(instalmentGraceDays: Int = 30) {
+    self.instalmentGraceDays = instalmentGraceDays
+  }
+}
+
+/// A job the daemon runs every `interval` while it serves (such as marking overdue instalment
+/// plans DEFAULTED). A failing run is logged and retried at the next interval.
+public struct PeriodicJob: Sendable {
+  public let name: String
+  public let interval: Duration
+  public let run: @Sendable () async throws -> Void
+
+  public init(name: String, interval: Duration, run: @escaping @Sendable () async throws -> Void) {
+    self.name = name
+    self.interval = interval
+    self.run = run
+  }
+}
+
+/// What a service area contributes to the daemon: its gRPC services, who may call each
+/// method, and its periodic jobs. Each area module exposes one `make(_:)` returning this, and
+/// its migrations, so that `buildServer` only lists the areas.
+public struct ServiceArea: Sendable {
+  public var services: [any RegistrableRPCService]
+  /// Fully qualified service names (`etimad.debts.v1.DebtService`), for health and reflection.
+  public var serviceNames: [String]
+  /// `service/method` -> the callers allowed; every method of `services` must appear.
+  public var rules: [String: Set<AccessPolicy.Caller>]
+  public var jobs: [PeriodicJob]
+
+  public init(
+    services: [any RegistrableRPCService], serviceNames: [String], rules: [String: Set<AccessPolicy.Caller>],
+    jobs: [PeriodicJob] = []
+  ) {
+    self.services = services
+    self.serviceNames = serviceNames
+    self.rules = rules
+    self.jobs = jobs
+  }
+}
+
+/// What `etimadd demo` hands to an area to seed its demo data.
+public struct DemoContext: Sendable {
+  public let database: EtimadDatabase
+  /// ID numbers of the civil registry's persons; the first `accounts` have signed-up accounts.
+  public let persons: [String]
+  public let accounts: Int
+  /// Codes of the registered demo agencies (MOF, MOI, MOH, ...).
+  public let agencies: [String]
+  public let now: Date
+
+  public init(database: EtimadDatabase, persons: [String], accounts: Int, agencies: [String], now: Date) {
+    self.database = database
+    self.persons = persons
+    self.accounts = accounts
+    self.agencies = agencies
+    self.now = now
+  }
+}
