@@ -8,12 +8,17 @@ public struct AreaContext: Sendable {
   public let clock: any WallClock
   public let logger: Logger
   public let settings: AreaSettings
+  /// The daemon's secret; `secret.key(for: "debts-page-tokens")` keys an area's `Paging`.
+  public let secret: ServerSecret
 
-  public init(database: EtimadDatabase, clock: any WallClock, logger: Logger, settings: AreaSettings) {
+  public init(
+    database: EtimadDatabase, clock: any WallClock, logger: Logger, settings: AreaSettings, secret: ServerSecret
+  ) {
     self.database = database
     self.clock = clock
     self.logger = logger
     self.settings = settings
+    self.secret = secret
   }
 }
 

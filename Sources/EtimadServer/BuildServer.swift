@@ -50,7 +50,8 @@ public func buildServer(
     Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
     platformName,
   ]
-  let context = AreaContext(database: database, clock: clock, logger: logger, settings: config.areaSettings)
+  let context = AreaContext(
+    database: database, clock: clock, logger: logger, settings: config.areaSettings, secret: secret)
   let areas = try ServiceAreasCatalog.areas(context)
   let names =
     openToAll + [Etimad_Identity_V1_IdentityService.descriptor.fullyQualifiedService] + areas.flatMap(\.serviceNames)
