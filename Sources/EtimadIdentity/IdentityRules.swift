@@ -92,7 +92,7 @@ public enum IdentityRules {
 
   /// SHA-256 of a token, hex: what the database keeps instead of the token.
   public static func tokenHash(_ token: String) -> String {
-    SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    Hex.encode(SHA256.hash(data: Data(token.utf8)))
   }
 
   /// The stored form of a code: an HMAC with the server's key, bound to its ticket.

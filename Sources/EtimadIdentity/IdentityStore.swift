@@ -21,6 +21,7 @@ public struct IdentityStore: Sendable {
   let database: EtimadDatabase
   let tickets: TicketStore
   let sessions: SessionPolicy
+  let sessionCache = SessionCache()
 
   public init(database: EtimadDatabase, codeKey: SymmetricKey, sessions: SessionPolicy = .init()) {
     self.database = database
@@ -189,6 +190,7 @@ public struct IdentityStore: Sendable {
     _ call: MutationCall<Etimad_Identity_V1_CompletePasswordResetRequest>, passwordHash: String
   ) async throws -> Etimad_Identity_V1_CompletePasswordResetResponse {
     try await checkCode(call.request.ticket, call.request.code, purpose: .passwordReset)
+    defer { sessionCache.invalidate() }
     return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .passwordReset)
       try setPassword(db, id: ticket.idNumber, hash: passwordHash, keepSession: nil, now: now)
@@ -212,30 +214,49 @@ public struct IdentityStore: Sendable {
 
   /// The live session of a bearer token, moving its idle expiry on; nil when unknown, revoked
   /// or expired. Read on every call, so that a revocation takes effect at once.
+  /// The live session of a token: from the cache while no revocation happened since it was
+  /// read, else from the database. Expiry is checked against the clock either way.
   func session(token: String) async throws -> StoredSession? {
     let hash = IdentityRules.tokenHash(token)
     let now = clock.now.timeIntervalSince1970
-    let found = try await database.read { db in
-      // The one query every signed-in call makes: a cached statement, decoded by hand.
-      try StoredSession.fetchOne(
-        db.cachedStatement(
-          sql: """
-            SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
-            WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
-            """), arguments: [hash, now, now])
+    let (cached, generation) = sessionCache.lookup(hash)
+    var found: StoredSession
+    if let cached {
+      guard now < cached.expireTime, now < cached.idleExpireTime else { return nil }
+      found = cached
+    } else {
+      let read = try await database.readStatement { db in
+        // The one query every signed-in call makes: a cached statement, decoded by hand.
+        try StoredSession.fetchOne(
+          db.cachedStatement(
+            sql: """
+              SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
+              WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
+              """), arguments: [hash, now, now])
+      }
+      guard let read else { return nil }
+      found = read
     }
-    guard let found else { return nil }
     if now + sessions.idle - found.idleExpireTime >= sessions.touchEvery {
       let idle = min(now + sessions.idle, found.expireTime)
+      let sessionID = found.id
       try await database.pool.write { db in
-        try db.execute(sql: "UPDATE sessions SET idle_expire_time = ? WHERE id = ?", arguments: [idle, found.id])
+        try db.execute(sql: "UPDATE sessions SET idle_expire_time = ? WHERE id = ?", arguments: [idle, sessionID])
       }
+      found = StoredSession(
+        id: found.id, idNumber: found.idNumber, createTime: found.createTime, expireTime: found.expireTime,
+        idleExpireTime: idle, peer: found.peer)
+      sessionCache.store(hash, found, readUnder: generation)
+    } else if cached == nil {
+      sessionCache.store(hash, found, readUnder: generation)
     }
     return found
   }
 
   func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
-    try await database.read { db in
+    // Three single-row lookups by key without a transaction around them: the account and the
+    // civil record do not change together, and the session was just checked by the token.
+    try await database.readStatement { db in
       guard let account = try Account.load(db, id: id), let person = try CivilRegistry.person(id, db),
         let session = try StoredSession.fetchOne(
           db.cachedStatement(sql: "SELECT * FROM sessions WHERE id = ?"), arguments: [sessionID])
@@ -261,7 +282,8 @@ public struct IdentityStore: Sendable {
   func revokeSession<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
     _ call: MutationCall<Request>, id: String, sessionID: String, summary: String
   ) async throws -> Response {
-    try await database.mutate(call, domain: IdentityRules.domain) { db, now in
+    defer { sessionCache.invalidate() }
+    return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       try db.execute(
         sql: "UPDATE sessions SET revoked_time = ? WHERE id = ? AND id_number = ? AND revoked_time IS NULL",
         arguments: [now.timeIntervalSince1970, sessionID, id])
@@ -273,6 +295,7 @@ public struct IdentityStore: Sendable {
   func changePassword(
     _ call: MutationCall<Etimad_Identity_V1_ChangePasswordRequest>, id: String, sessionID: String, newHash: String
   ) async throws {
+    defer { sessionCache.invalidate() }
     let _: Etimad_Identity_V1_ChangePasswordResponse = try await database.mutate(call, domain: IdentityRules.domain) {
       db, now in
       try setPassword(db, id: id, hash: newHash, keepSession: sessionID, now: now)

@@ -22,7 +22,11 @@ struct AuthenticationInterceptor: ServerInterceptor {
     let authorization = request.metadata.first("authorization")
     var token: String?
     if let authorization, authorization.lowercased().hasPrefix("bearer ") {
-      token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+      // Trimmed by hand: Foundation's trimmingCharacters bridges through NSString on every call.
+      var bytes = authorization.utf8.dropFirst(7)
+      while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+      while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+      token = String(Substring(bytes))
     }
     let credentials = Credentials(
       listener: listener, bearerToken: token, malformedAuthorization: authorization != nil && token == nil,

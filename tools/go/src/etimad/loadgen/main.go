@@ -1,12 +1,20 @@
-// Command loadgen is a small ghz-like load client for grpc.health.v1.Health/Check. The
-// benchmark (tools/bench/health.sh) drives the Swift daemon and the grpc-go reference
-// server with it, so that both see exactly the same client.
+// Command loadgen is a small ghz-like load client, for grpc.health.v1.Health/Check by
+// default and for any unary method with -method. The benchmarks (tools/bench/*.sh) drive
+// the Swift daemon and the grpc-go reference server with it, so that both see exactly the
+// same client, and compare a method with Health/Check against the same server.
 //
 // Usage:
 //
 //	loadgen -addr 127.0.0.1:PORT -ca ca.pem [-server-name localhost] [-cert c.pem -key k.pem]
 //	        [-n 10000] [-c 16] [-connections 1] [-warmup 500] [-service ""]
+//	        [-method /pkg.Service/Method -data-hex HEX[,HEX...]] [-H "key: value"]...
 //	        [-format text|json] [-timeout 5s] [-connect-timeout 10s]
+//
+// With -method, the request is the serialized protobuf given in hex by -data-hex (empty: the
+// default message); several comma-separated requests are used round robin (call i sends
+// request i mod count), so a benchmark can spread calls over many records. Each -H adds a
+// metadata entry (authorization, x-etimad-employee). Responses are not decoded; any status
+// other than OK counts as an error under its code name.
 //
 // It always uses TLS. It opens -connections HTTP/2 connections up front and makes one
 // check on each (a connection that fails there, e.g. on a certificate error, ends the
@@ -23,6 +31,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -32,6 +41,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +50,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -51,6 +62,9 @@ type config struct {
 	n, c, conns    int
 	warmup         int
 	service        string
+	method         string
+	requests       [][]byte
+	headers        headerFlags
 	format         string
 	timeout        time.Duration
 	connectTimeout time.Duration
@@ -81,15 +95,10 @@ func main() {
 		}
 	}()
 
-	clients := make([]healthpb.HealthClient, len(conns))
-	for i, cc := range conns {
-		clients[i] = healthpb.NewHealthClient(cc)
-	}
-
 	if cfg.warmup > 0 {
-		run(cfg, clients, cfg.warmup)
+		run(cfg, conns, cfg.warmup)
 	}
-	res := run(cfg, clients, cfg.n)
+	res := run(cfg, conns, cfg.n)
 
 	rep := summarize(res)
 	if cfg.format == "json" {
@@ -102,8 +111,31 @@ func main() {
 	}
 }
 
+// headerFlags collects repeated -H "key: value" flags.
+type headerFlags []string
+
+func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// rawCodec passes already-serialized protobuf bytes through, so that loadgen can call any
+// method without its generated types.
+type rawCodec struct{}
+
+type rawMessage struct{ b []byte }
+
+func (rawCodec) Marshal(v interface{}) ([]byte, error) { return v.(*rawMessage).b, nil }
+func (rawCodec) Unmarshal(data []byte, v interface{}) error {
+	v.(*rawMessage).b = append(v.(*rawMessage).b[:0], data...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
 func parseFlags() (config, error) {
 	var cfg config
+	var dataHex string
+	flag.StringVar(&cfg.method, "method", "", "full method name /pkg.Service/Method (default: Health/Check)")
+	flag.StringVar(&dataHex, "data-hex", "", "serialized request(s) in hex, comma-separated, for -method")
+	flag.Var(&cfg.headers, "H", `metadata "key: value" sent with every call (repeatable)`)
 	flag.StringVar(&cfg.addr, "addr", "", "server address host:port (required)")
 	flag.StringVar(&cfg.ca, "ca", "", "CA certificate(s) to trust, PEM (required; TLS is always on)")
 	flag.StringVar(&cfg.serverName, "server-name", "localhost", "name to verify in the server certificate")
@@ -118,6 +150,21 @@ func parseFlags() (config, error) {
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "deadline of each call")
 	flag.DurationVar(&cfg.connectTimeout, "connect-timeout", 10*time.Second, "deadline for establishing each connection")
 	flag.Parse() // exits 2 on an unknown flag
+	for _, part := range strings.Split(dataHex, ",") {
+		b, err := hex.DecodeString(strings.TrimSpace(part))
+		if err != nil {
+			return cfg, fmt.Errorf("-data-hex: %v", err)
+		}
+		cfg.requests = append(cfg.requests, b)
+	}
+	for _, h := range cfg.headers {
+		if !strings.Contains(h, ":") {
+			return cfg, fmt.Errorf("-H %q: want \"key: value\"", h)
+		}
+	}
+	if cfg.method != "" && !strings.HasPrefix(cfg.method, "/") {
+		cfg.method = "/" + cfg.method
+	}
 
 	switch {
 	case flag.NArg() != 0:
@@ -210,11 +257,17 @@ type result struct {
 // run makes n calls from cfg.c workers and returns their latencies. Workers take call
 // numbers from a shared counter, so the total is exact whatever the concurrency, and
 // each writes only the slots it took: no lock on the hot path.
-func run(cfg config, clients []healthpb.HealthClient, n int) result {
+func run(cfg config, conns []*grpc.ClientConn, n int) result {
 	latencies := make([]time.Duration, n)
 	var next int64 = -1
 	workerErrors := make([]map[string]int, cfg.c)
 	req := &healthpb.HealthCheckRequest{Service: cfg.service}
+	var pairs []string
+	for _, h := range cfg.headers {
+		i := strings.Index(h, ":")
+		pairs = append(pairs, strings.ToLower(strings.TrimSpace(h[:i])), strings.TrimSpace(h[i+1:]))
+	}
+	md := metadata.Pairs(pairs...)
 
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -222,16 +275,26 @@ func run(cfg config, clients []healthpb.HealthClient, n int) result {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			client := clients[w%len(clients)]
+			cc := conns[w%len(conns)]
+			client := healthpb.NewHealthClient(cc)
+			var reply rawMessage
 			errs := map[string]int{}
 			for {
 				i := atomic.AddInt64(&next, 1)
 				if i >= int64(n) {
 					break
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+				ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), cfg.timeout)
 				t0 := time.Now()
-				resp, err := client.Check(ctx, req)
+				var resp *healthpb.HealthCheckResponse
+				var err error
+				if cfg.method == "" {
+					resp, err = client.Check(ctx, req)
+				} else {
+					body := &rawMessage{b: cfg.requests[int(i)%len(cfg.requests)]}
+					err = cc.Invoke(ctx, cfg.method, body, &reply, grpc.ForceCodec(rawCodec{}))
+					resp = &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}
+				}
 				latencies[i] = time.Since(t0)
 				cancel()
 				if err != nil {
@@ -308,7 +371,7 @@ func printText(r report, cfg config) {
 	for _, v := range r.Errors {
 		failed += v
 	}
-	fmt.Printf("target       %s (c=%d, connections=%d, service=%q)\n", cfg.addr, cfg.c, cfg.conns, cfg.service)
+	fmt.Printf("target       %s (c=%d, connections=%d, method=%q, service=%q)\n", cfg.addr, cfg.c, cfg.conns, cfg.method, cfg.service)
 	fmt.Printf("calls        %d\n", r.Calls)
 	fmt.Printf("errors       %d\n", failed)
 	codes := make([]string, 0, len(r.Errors))
