@@ -231,6 +231,7 @@ struct DebtsRequestsTests {
         let lastGraceDay = first.adding(months: 1).adding(days: 30)
         clock.set(noonInRiyadh(lastGraceDay))
         // (the debtor's session idled out while the clock moved: sign in again)
+        a.debtor.session.value = nil
         try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
         var plan = try await a.debtor.instalmentPlan(debtID: id)
         #expect(plan.state == .active)
