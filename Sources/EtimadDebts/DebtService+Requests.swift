@@ -91,10 +91,7 @@ extension DebtService {
     let size = try pageSize(request.pageSize)
     let key = "ListChangeRequests:\(caller.pagingKey):\(id)"
     let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let forDebtor = caller.isDebtor
-    let page = try await store.listRequests(
-      table: "debt_change_requests", debtID: id, caller: caller, pageSize: size, before: cursor?.after,
-      decode: ChangeRequestRow.init(row:), message: { $0.message(forDebtor: forDebtor) })
+    let page = try await store.listChangeRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
     return .with {
       $0.changeRequests = page.items
       if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
@@ -194,10 +191,7 @@ extension DebtService {
     let size = try pageSize(request.pageSize)
     let key = "ListReliefRequests:\(caller.pagingKey):\(id)"
     let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let forDebtor = caller.isDebtor
-    let page = try await store.listRequests(
-      table: "debt_relief_requests", debtID: id, caller: caller, pageSize: size, before: cursor?.after,
-      decode: ReliefRequestRow.init(row:), message: { $0.message(forDebtor: forDebtor) })
+    let page = try await store.listReliefRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
     return .with {
       $0.reliefRequests = page.items
       if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }

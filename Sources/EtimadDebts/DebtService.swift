@@ -1,7 +1,6 @@
 import EtimadKit
 import EtimadProtos
 import Foundation
-import GRDB
 import GRPCCore
 import SwiftProtobuf
 
@@ -9,7 +8,7 @@ import SwiftProtobuf
 /// and every change to `DebtsStore`. Who may call each method is `DebtsAccess`; which records a
 /// caller may touch is checked by the store on every read and change.
 public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
-  let store: DebtsStore
+  let store: any DebtStorage
   let paging: Paging
 
   public init(store: DebtsStore, paging: Paging) {
@@ -53,7 +52,9 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     request: Etimad_Debts_V1_SubmitDebtRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_SubmitDebtResponse {
     let call = try mutation(request, request.requestID, context)
-    return try await store.review(call, id: try debtID(request.debtID), action: .submit, caller: try agency()) {
+    return try await store.review(
+      call, id: try debtID(request.debtID), action: .submit, note: "", caller: try agency()
+    ) {
       debt in .with { $0.debt = debt }
     }
   }
@@ -62,7 +63,9 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     request: Etimad_Debts_V1_ApproveDebtRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_ApproveDebtResponse {
     let call = try mutation(request, request.requestID, context)
-    return try await store.review(call, id: try debtID(request.debtID), action: .approve, caller: try agency()) {
+    return try await store.review(
+      call, id: try debtID(request.debtID), action: .approve, note: "", caller: try agency()
+    ) {
       debt in .with { $0.debt = debt }
     }
   }
@@ -110,55 +113,44 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   public func listDebts(
     request: Etimad_Debts_V1_ListDebtsRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_ListDebtsResponse {
-    guard case .agency(let code, _) = try caller() else { throw DebtsErrors.debtNotFound }
+    let caller = try caller()
     let size = try pageSize(request.pageSize)
-    var conditions = ["agency_code = ?"]
-    var arguments: StatementArguments = [code]
+    var filter = DebtFilter()
     var violations: DebtValidation.Violations = []
     if request.state != .unspecified {
-      guard let state = DebtRules.State(request.state) else {
-        throw EtimadError.invalidFields([DebtValidation.required("state")], domain: Self.domain)
-      }
-      conditions.append("state = ?")
-      arguments += [state.rawValue]
-    }
-    if !request.debtorIDNumber.isEmpty {
-      conditions.append("debtor_id_number = ?")
-      arguments += [Digits.normalized(request.debtorIDNumber)]
-    }
-    if request.hasCreateTimeFrom {
-      conditions.append("create_time >= ?")
-      arguments += [request.createTimeFrom.date.timeIntervalSince1970]
-    }
-    if request.hasCreateTimeTo {
-      conditions.append("create_time < ?")
-      arguments += [request.createTimeTo.date.timeIntervalSince1970]
-    }
-    for (present, date, field, op) in [
-      (request.hasDueDateFrom, request.dueDateFrom, "due_date_from", ">="),
-      (request.hasDueDateTo, request.dueDateTo, "due_date_to", "<="),
-    ] where present {
-      if let day = CivilDay(date) {
-        conditions.append("due_date \(op) ?")
-        arguments += [day.description]
-      } else {
+      filter.state = DebtRules.State(request.state)
+      if filter.state == nil {
         violations.append(
-          DebtValidation.violation(field, "INVALID_DATE", en: "Enter a real date.", ar: "أدخل تاريخًا صحيحًا."))
+          DebtValidation.violation("state", "UNKNOWN_STATE", en: "Unknown debt state.", ar: "حالة مديونية غير معروفة."))
       }
     }
+    if !request.debtorIDNumber.isEmpty { filter.debtor = Digits.normalized(request.debtorIDNumber) }
+    if request.hasCreateTimeFrom { filter.createdFrom = request.createTimeFrom.date }
+    if request.hasCreateTimeTo { filter.createdBefore = request.createTimeTo.date }
+    if request.hasDueDateFrom { filter.dueFrom = day(request.dueDateFrom, field: "due_date_from", into: &violations) }
+    if request.hasDueDateTo { filter.dueTo = day(request.dueDateTo, field: "due_date_to", into: &violations) }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     var filters = request
     filters.pageSize = 0
     filters.pageToken = ""
-    let key = "ListDebts:\(code):" + ((try? filters.jsonString()) ?? "")
+    let key = "ListDebts:\(caller.pagingKey):" + ((try? filters.jsonString()) ?? "")
     let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listDebts(
-      whereSQL: conditions.joined(separator: " AND "), arguments: arguments, caller: try caller(), pageSize: size,
-      after: cursor?.after)
+    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
     return .with {
       $0.debts = page.debts
       if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
     }
+  }
+
+  private func day(
+    _ date: Etimad_Type_V1_CalendarDate, field: String, into violations: inout DebtValidation.Violations
+  ) -> CivilDay? {
+    guard let day = CivilDay(date) else {
+      violations.append(
+        DebtValidation.violation(field, "INVALID_DATE", en: "Enter a real date.", ar: "أدخل تاريخًا صحيحًا."))
+      return nil
+    }
+    return day
   }
 
   public func getDebt(
@@ -171,18 +163,23 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   public func listMyDebts(
     request: Etimad_Debts_V1_ListMyDebtsRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_ListMyDebtsResponse {
-    guard case .debtor(let idNumber) = try caller() else { throw DebtsErrors.debtNotFound }
+    let caller = try caller()
     let size = try pageSize(request.pageSize)
-    var conditions = "debtor_id_number = ? AND state IN \(DebtRow.visibleStates)"
-    var arguments: StatementArguments = [idNumber]
+    var filter = DebtFilter()
     if request.state != .unspecified {
-      conditions += " AND state = ?"
-      arguments += [DebtRules.State(request.state)?.rawValue ?? "UNKNOWN"]
+      guard let state = DebtRules.State(request.state) else {
+        throw EtimadError.invalidFields(
+          [
+            DebtValidation.violation(
+              "state", "UNKNOWN_STATE", en: "Unknown debt state.", ar: "حالة مديونية غير معروفة.")
+          ],
+          domain: Self.domain)
+      }
+      filter.state = state
     }
-    let key = "ListMyDebts:\(idNumber):\(request.state.rawValue)"
+    let key = "ListMyDebts:\(caller.pagingKey):\(request.state.rawValue)"
     let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listDebts(
-      whereSQL: conditions, arguments: arguments, caller: try caller(), pageSize: size, after: cursor?.after)
+    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
     return .with {
       $0.debts = page.debts
       if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }

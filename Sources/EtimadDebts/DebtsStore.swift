@@ -4,11 +4,91 @@ import Foundation
 import GRDB
 import SwiftProtobuf
 
+/// What the debts handler needs from storage, so that the handler stays free of SQL.
+/// `DebtsStore` keeps it in the embedded SQLite database; an implementation on PostgreSQL (for
+/// several replicas behind a load balancer) would apply the same pure rules in its transactions.
+/// Every method checks that `caller` owns the records it touches (NOT_FOUND otherwise), and
+/// every change runs exactly once per request_id with its audit row.
+protocol DebtStorage: Sendable {
+  var clock: any WallClock { get }
+
+  func createDebt(
+    _ call: MutationCall<Etimad_Debts_V1_CreateDebtRequest>, fields: DebtFields, agency: String, employee: String
+  ) async throws -> Etimad_Debts_V1_CreateDebtResponse
+  func updateDebt(
+    _ call: MutationCall<Etimad_Debts_V1_UpdateDebtRequest>, id: Int64, paths: Set<String>, caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_UpdateDebtResponse
+  /// Submit, approve or reject (the last two by another employee than the submitter).
+  func review<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message & Sendable>(
+    _ call: MutationCall<Request>, id: Int64, action: DebtRules.Action, note: String, caller: DebtCaller,
+    respond: @escaping @Sendable (Etimad_Debts_V1_Debt) -> Response
+  ) async throws -> Response
+  func recordPayment(
+    _ call: MutationCall<Etimad_Debts_V1_RecordPaymentRequest>, id: Int64, amount: Halalas, paidTime: Date,
+    reference: String, caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_RecordPaymentResponse
+
+  func getDebt(id: Int64, caller: DebtCaller) async throws -> Etimad_Debts_V1_Debt
+  func listDebts(
+    _ filter: DebtFilter, caller: DebtCaller, pageSize: Int, after: Int64?
+  ) async throws
+    -> (debts: [Etimad_Debts_V1_Debt], last: Int64?)
+  func listMovements(
+    id: Int64, caller: DebtCaller, pageSize: Int, after: Int64?
+  ) async throws
+    -> (movements: [Etimad_Debts_V1_DebtMovement], last: Int64?)
+  func summary(idNumber: String) async throws -> Etimad_Debts_V1_GetDebtSummaryResponse
+  func getPlan(id: Int64, caller: DebtCaller) async throws -> Etimad_Debts_V1_InstalmentPlan
+
+  func createChangeRequest(
+    _ call: MutationCall<Etimad_Debts_V1_CreateChangeRequestRequest>, debtID: Int64, change: DebtsStore.NewChange,
+    caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_CreateChangeRequestResponse
+  func withdrawChangeRequest(
+    _ call: MutationCall<Etimad_Debts_V1_WithdrawChangeRequestRequest>, id: Int64, caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_WithdrawChangeRequestResponse
+  func decideChangeRequest<Request: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: Int64, approve: Bool, note: String, caller: DebtCaller
+  ) async throws -> (Etimad_Debts_V1_ChangeRequest, Etimad_Debts_V1_Debt, Etimad_Debts_V1_DebtMovement?)
+  func listChangeRequests(
+    debtID: Int64, caller: DebtCaller, pageSize: Int, before: Int64?
+  ) async throws
+    -> (items: [Etimad_Debts_V1_ChangeRequest], last: Int64?)
+
+  func createReliefRequest(
+    _ call: MutationCall<Etimad_Debts_V1_CreateReliefRequestRequest>, debtID: Int64, relief: DebtsStore.NewRelief,
+    caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_CreateReliefRequestResponse
+  func withdrawReliefRequest(
+    _ call: MutationCall<Etimad_Debts_V1_WithdrawReliefRequestRequest>, id: Int64, caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_WithdrawReliefRequestResponse
+  func decideReliefRequest<Request: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: Int64, approve: Bool, note: String, caller: DebtCaller
+  ) async throws -> Etimad_Debts_V1_ApproveReliefRequestResponse
+  func listReliefRequests(
+    debtID: Int64, caller: DebtCaller, pageSize: Int, before: Int64?
+  ) async throws
+    -> (items: [Etimad_Debts_V1_ReliefRequest], last: Int64?)
+
+  /// Marks DEFAULTED the plans with an instalment unpaid past the grace period; returns how many.
+  func markDefaultedPlans() async throws -> Int
+}
+
+/// The filters of a debt list; the caller's own scope (agency or debtor) is always applied.
+struct DebtFilter: Sendable {
+  var state: DebtRules.State?
+  var debtor: String?
+  var createdFrom: Date?
+  var createdBefore: Date?
+  var dueFrom: CivilDay?
+  var dueTo: CivilDay?
+}
+
 /// The debts area's storage on the embedded SQLite database. Every change is one write
 /// transaction (through `EtimadDatabase.mutate`: exactly once by request_id, with its audit
 /// row) that reads the rows it needs, applies the pure rules, and writes; GRDB's single writer
 /// serializes them, so a balance checked is the balance the movement is posted against.
-public struct DebtsStore: Sendable {
+public struct DebtsStore: DebtStorage {
   let database: EtimadDatabase
   /// Days an instalment may stay unpaid past its due date.
   let graceDays: Int
@@ -95,7 +175,7 @@ public struct DebtsStore: Sendable {
 
   /// Submit, approve or reject: the state rule, then four eyes for a decision.
   func review<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message & Sendable>(
-    _ call: MutationCall<Request>, id: Int64, action: DebtRules.Action, note: String = "", caller: DebtCaller,
+    _ call: MutationCall<Request>, id: Int64, action: DebtRules.Action, note: String, caller: DebtCaller,
     respond: @escaping @Sendable (Etimad_Debts_V1_Debt) -> Response
   ) async throws -> Response {
     try await database.mutate(call, domain: Self.domain) { db, now in
@@ -171,13 +251,50 @@ public struct DebtsStore: Sendable {
 
   struct Cursor: Codable { var after: Int64 }
 
-  /// One page of debts matching `whereSQL`, newest first.
+  /// One page of debts matching `filter`, newest first.
   func listDebts(
-    whereSQL: String, arguments: StatementArguments, caller: DebtCaller, pageSize: Int, after: Int64?
-  ) async throws -> (debts: [Etimad_Debts_V1_Debt], last: Int64?) {
+    _ filter: DebtFilter, caller: DebtCaller, pageSize: Int, after: Int64?
+  ) async throws
+    -> (debts: [Etimad_Debts_V1_Debt], last: Int64?)
+  {
     let now = clock.now
     let graceDays = graceDays
-    return try await database.read { db in
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    switch caller {
+    case .agency(let code, _):
+      conditions.append("agency_code = ?")
+      arguments += [code]
+    case .debtor(let idNumber):
+      conditions.append("debtor_id_number = ? AND state IN \(DebtRow.visibleStates)")
+      arguments += [idNumber]
+    }
+    if let debtor = filter.debtor {
+      conditions.append("debtor_id_number = ?")
+      arguments += [debtor]
+    }
+    if let state = filter.state {
+      conditions.append("state = ?")
+      arguments += [state.rawValue]
+    }
+    if let from = filter.createdFrom {
+      conditions.append("create_time >= ?")
+      arguments += [from.timeIntervalSince1970]
+    }
+    if let before = filter.createdBefore {
+      conditions.append("create_time < ?")
+      arguments += [before.timeIntervalSince1970]
+    }
+    if let from = filter.dueFrom {
+      conditions.append("due_date >= ?")
+      arguments += [from.description]
+    }
+    if let to = filter.dueTo {
+      conditions.append("due_date <= ?")
+      arguments += [to.description]
+    }
+    let whereSQL = conditions.joined(separator: " AND ")
+    return try await database.read { [arguments] db in
       var arguments = arguments
       var sql = "SELECT \(DebtRow.columns) FROM debts WHERE \(whereSQL)"
       if let after {

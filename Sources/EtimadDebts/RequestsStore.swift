@@ -323,7 +323,29 @@ extension DebtsStore {
 
   // MARK: Listing requests
 
-  func listRequests<Row: Sendable, Message: Sendable>(
+  func listChangeRequests(
+    debtID: Int64, caller: DebtCaller, pageSize: Int, before: Int64?
+  ) async throws
+    -> (items: [Etimad_Debts_V1_ChangeRequest], last: Int64?)
+  {
+    let forDebtor = caller.isDebtor
+    return try await listRequests(
+      table: "debt_change_requests", debtID: debtID, caller: caller, pageSize: pageSize, before: before,
+      decode: ChangeRequestRow.init(row:), message: { $0.message(forDebtor: forDebtor) })
+  }
+
+  func listReliefRequests(
+    debtID: Int64, caller: DebtCaller, pageSize: Int, before: Int64?
+  ) async throws
+    -> (items: [Etimad_Debts_V1_ReliefRequest], last: Int64?)
+  {
+    let forDebtor = caller.isDebtor
+    return try await listRequests(
+      table: "debt_relief_requests", debtID: debtID, caller: caller, pageSize: pageSize, before: before,
+      decode: ReliefRequestRow.init(row:), message: { $0.message(forDebtor: forDebtor) })
+  }
+
+  private func listRequests<Row: Sendable, Message: Sendable>(
     table: String, debtID: Int64, caller: DebtCaller, pageSize: Int, before: Int64?,
     decode: @escaping @Sendable (GRDB.Row) -> Row, message: @escaping @Sendable (Row) -> Message
   ) async throws -> (items: [Message], last: Int64?) {

@@ -135,6 +135,49 @@ struct DebtsTests {
     }
   }
 
+  @Test("lists are paged with tokens bound to their filters")
+  func paging() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        var created: [String] = []
+        for halalas in [1_000, 2_000, 3_000] as [Int64] {
+          created.append(try await a.maker.createDebt(DebtActors.details(halalas: halalas)).id)
+        }
+        let first = try await a.checker.debts.listDebts(
+          .with {
+            $0.pageSize = 2
+            $0.state = .draft
+          })
+        #expect(first.debts.map(\.id) == [created[2], created[1]])
+        let second = try await a.checker.debts.listDebts(
+          .with {
+            $0.pageSize = 2
+            $0.state = .draft
+            $0.pageToken = first.nextPageToken
+          })
+        #expect(second.debts.map(\.id) == [created[0]])
+        #expect(second.nextPageToken.isEmpty)
+        let otherFilters = await failureDetails {
+          _ = try await a.checker.debts.listDebts(
+            .with {
+              $0.pageSize = 2
+              $0.pageToken = first.nextPageToken
+            })
+        }
+        #expect(otherFilters?.fieldViolations.first?.reason == "INVALID_PAGE_TOKEN")
+        let dueRange = try await a.maker.debts.listDebts(
+          .with {
+            $0.dueDateFrom = date(2026, 12, 31)
+            $0.dueDateTo = date(2026, 12, 31)
+            $0.debtorIDNumber = DebtActors.debtorPerson.idNumber
+          })
+        #expect(dueRange.debts.count == 3)
+        let none = try await a.maker.debts.listDebts(.with { $0.dueDateFrom = date(2027, 1, 1) })
+        #expect(none.debts.isEmpty)
+      }
+    }
+  }
+
   @Test("ownership: another individual and another agency get NOT_FOUND; callers of the wrong kind are refused")
   func ownership() async throws {
     try await TestDaemon.with { daemon in
