@@ -198,8 +198,6 @@ enum DebtView {
     -> Etimad_Debts_V1_Debt
   {
     let ledger = try LedgerFigures.sum(db, debtID: row.id)
-    let amountDue = Halalas(row.fields.amount.value &+ ledger.adjustments.value)
-    let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
     let changeKinds = try String.fetchAll(
       db.cachedStatement(sql: "SELECT kind FROM debt_change_requests WHERE debt_id = ? AND state = 'PENDING'"),
       arguments: [row.id])
@@ -207,8 +205,70 @@ enum DebtView {
       db.cachedStatement(sql: "SELECT kind FROM debt_relief_requests WHERE debt_id = ? AND state = 'PENDING'"),
       arguments: [row.id])
     let plan = try PlanRow.latest(db, debtID: row.id)
+    let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
+    let planState = try plan?.effectiveState(db, balance: balance, today: today, graceDays: graceDays)
+    return assemble(
+      row, ledger: ledger, changeKinds: changeKinds, reliefKinds: reliefKinds, planState: planState, for: caller)
+  }
+
+  /// GetDebt's read: the row, its ledger figures and pending requests in one statement (the
+  /// plan, when there is one, in a second), nil when `caller` may not see it.
+  static func load(
+    _ db: Database, id: Int64, for caller: DebtCaller, today: CivilDay, graceDays: Int
+  ) throws
+    -> Etimad_Debts_V1_Debt?
+  {
+    let owner: String
+    let ownerID: String
+    switch caller {
+    case .agency(let code, _):
+      (owner, ownerID) = ("d.agency_code = ?", code)
+    case .debtor(let idNumber):
+      (owner, ownerID) = ("d.debtor_id_number = ? AND d.state IN \(DebtRow.visibleStates)", idNumber)
+    }
+    let statement = try db.cachedStatement(
+      sql: """
+        SELECT \(DebtRow.columns),
+          COALESCE(m.adjustments, 0), COALESCE(m.paid, 0), COALESCE(m.exempted, 0), COALESCE(m.cancelled, 0),
+          COALESCE(m.total, 0),
+          (SELECT group_concat(kind) FROM debt_change_requests c WHERE c.debt_id = d.id AND c.state = 'PENDING'),
+          (SELECT group_concat(kind) FROM debt_relief_requests r WHERE r.debt_id = d.id AND r.state = 'PENDING'),
+          EXISTS (SELECT 1 FROM instalment_plans p WHERE p.debt_id = d.id)
+        FROM debts d LEFT JOIN (
+          SELECT debt_id,
+            SUM(CASE WHEN kind = 'ADJUSTMENT' THEN delta END) AS adjustments,
+            -SUM(CASE WHEN kind = 'PAYMENT' THEN delta END) AS paid,
+            -SUM(CASE WHEN kind = 'EXEMPTION' THEN delta END) AS exempted,
+            -SUM(CASE WHEN kind = 'CANCELLATION' THEN delta END) AS cancelled,
+            SUM(delta) AS total
+          FROM debt_movements WHERE debt_id = ? GROUP BY debt_id
+        ) m ON m.debt_id = d.id
+        WHERE d.id = ? AND \(owner)
+        """)
+    guard let found = try Row.fetchOne(statement, arguments: [id, id, ownerID]) else { return nil }
+    let row = DebtRow(row: found)
+    let ledger = LedgerFigures(
+      adjustments: Halalas(found[21]), paid: Halalas(found[22]), exempted: Halalas(found[23]),
+      cancelled: Halalas(found[24]), total: Halalas(found[25]))
+    let kinds = { (list: String?) in (list ?? "").split(separator: ",").map(String.init) }
+    var planState: PlanRules.State?
+    if found[28] as Bool, let plan = try PlanRow.latest(db, debtID: id) {
+      let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
+      planState = try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays)
+    }
+    return assemble(
+      row, ledger: ledger, changeKinds: kinds(found[26]), reliefKinds: kinds(found[27]), planState: planState,
+      for: caller)
+  }
+
+  static func assemble(
+    _ row: DebtRow, ledger: LedgerFigures, changeKinds: [String], reliefKinds: [String],
+    planState: PlanRules.State?, for caller: DebtCaller
+  ) -> Etimad_Debts_V1_Debt {
+    let amountDue = Halalas(row.fields.amount.value &+ ledger.adjustments.value)
+    let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
     let showEmployees = !caller.isDebtor
-    return try .with {
+    return .with {
       $0.id = String(row.id)
       $0.agencyCode = row.agencyCode
       $0.details = row.fields.message
@@ -217,13 +277,11 @@ enum DebtView {
       $0.paidAmount = .sar(ledger.paid)
       $0.exemptedAmount = .sar(ledger.exempted)
       $0.balance = .sar(balance)
-      $0.pendingChangeKinds = changeKinds.map(ChangeKind.message)
-      $0.pendingReliefKinds = reliefKinds.map(ReliefKindName.message)
+      $0.pendingChangeKinds = changeKinds.sorted().map(ChangeKind.message)
+      $0.pendingReliefKinds = reliefKinds.sorted().map(ReliefKindName.message)
       $0.underReview = !changeKinds.isEmpty || !reliefKinds.isEmpty
       $0.reviewNote = row.reviewNote
-      if let plan {
-        $0.planState = try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays).message
-      }
+      if let planState { $0.planState = planState.message }
       if showEmployees {
         $0.createdBy = row.createdBy
         $0.submittedBy = row.submittedBy ?? ""

@@ -246,7 +246,14 @@ public struct DebtsStore: DebtStorage {
 
   func getDebt(id: Int64, caller: DebtCaller) async throws -> Etimad_Debts_V1_Debt {
     let now = clock.now
-    return try await database.read { db in try view(db, id, caller, now: now) }
+    let graceDays = graceDays
+    return try await database.read { db in
+      guard
+        let debt = try DebtView.load(
+          db, id: id, for: caller, today: CivilDay.inRiyadh(now), graceDays: graceDays)
+      else { throw DebtsErrors.debtNotFound }
+      return debt
+    }
   }
 
   struct Cursor: Codable { var after: Int64 }

@@ -2,6 +2,7 @@
 # Debts figures on the release daemon, with 100k debts over 10k debtors in the database:
 # - GetDebt by its owner (bearer token) next to Health/Check, both driven by etimad-probe bench
 #   at 64 concurrent in the same run; target GetDebt >= 0.7x Health/Check and p99 <= 5 ms;
+#   WhoAmI with the same token shows what the per-call token check alone costs;
 # - RecordPayment at 64 concurrent on the agency port (mutual TLS), every call a distinct SADAD
 #   payment (fresh request_id and reference: a real write transaction with synchronous=FULL),
 #   next to the plain single-row SQLite commit rate (WAL, synchronous=FULL) measured on the
@@ -62,6 +63,7 @@ echo "etimad-probe bench, 64 concurrent, $N calls each:"
 health=$("${probe[@]}" grpc.health.v1.Health/Check)
 getdebt=$("${probe[@]}" etimad.debts.v1.DebtService/GetDebt -d "{\"debtId\": \"$debt\"}" \
   -H "authorization: Bearer $token")
+whoami=$("${probe[@]}" etimad.identity.v1.IdentityService/WhoAmI -H "authorization: Bearer $token")
 health2=$("${probe[@]}" grpc.health.v1.Health/Check)
 
 echo
@@ -84,14 +86,16 @@ for i in range(n):
 print(n / (time.perf_counter() - start))
 PY
 )
-python3 - "$health" "$getdebt" "$health2" "$payments" "$commits" <<'PY'
+python3 - "$health" "$getdebt" "$whoami" "$health2" "$payments" "$commits" <<'PY'
 import json, sys
-h, g, h2, p = (json.loads(a) for a in sys.argv[1:5])
-commits = float(sys.argv[5])
-for name, r in (("Health/Check", h), ("GetDebt (owner)", g), ("Health/Check", h2), ("RecordPayment", p)):
+h, g, w, h2, p = (json.loads(a) for a in sys.argv[1:6])
+commits = float(sys.argv[6])
+for name, r in (("Health/Check", h), ("GetDebt (owner)", g), ("WhoAmI (token)", w), ("Health/Check", h2),
+                ("RecordPayment", p)):
     print(f"{name:16} {r['rps']:9.0f} calls/s  p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  errors {r['errors']}")
 print(f"{'SQLite commits':16} {commits:9.0f} commits/s (one writer, single-row transactions, WAL, synchronous=FULL)")
 health = (h['rps'] + h2['rps']) / 2
 print(f"GetDebt / Health         {g['rps'] / health:.2f}x (target >= 0.70x), p99 {g['p99_ms']:.2f} ms (target <= 5 ms)")
+print(f"WhoAmI / Health          {w['rps'] / health:.2f}x (the token check alone, for reference)")
 print(f"RecordPayment / commits  {p['rps'] / commits:.2f}x")
 PY
