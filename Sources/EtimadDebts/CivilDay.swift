@@ -9,20 +9,15 @@ public struct CivilDay: Sendable, Hashable, Comparable, CustomStringConvertible 
   public let month: Int
   public let day: Int
 
-  /// Fixed-zone arithmetic: whole days never cross a daylight-saving change.
-  private static let utc: Calendar = {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    return calendar
-  }()
+  // Whole days are counted with plain integer arithmetic (proleptic Gregorian, days since
+  // 1970-01-01): Foundation's Calendar costs microseconds per call, and every debt read
+  // parses a due date.
 
   /// nil when the date does not exist (30 February).
   public init?(year: Int, month: Int, day: Int) {
-    guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day),
-      let date = Self.utc.date(from: DateComponents(year: year, month: month, day: day))
+    guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
+      day <= Self.daysIn(year: year, month: month)
     else { return nil }
-    let back = Self.utc.dateComponents([.year, .month, .day], from: date)
-    guard back.year == year, back.month == month, back.day == day else { return nil }
     self.year = year
     self.month = month
     self.day = day
@@ -30,8 +25,10 @@ public struct CivilDay: Sendable, Hashable, Comparable, CustomStringConvertible 
 
   /// Reads `YYYY-MM-DD`.
   public init?(_ text: String) {
-    let parts = text.split(separator: "-")
-    guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+    let parts = text.utf8.split(separator: UInt8(ascii: "-"))
+    guard parts.count == 3, let y = Int(Substring(parts[0])), let m = Int(Substring(parts[1])),
+      let d = Int(Substring(parts[2]))
+    else { return nil }
     self.init(year: y, month: m, day: d)
   }
 
@@ -56,44 +53,70 @@ public struct CivilDay: Sendable, Hashable, Comparable, CustomStringConvertible 
 
   /// The date in Riyadh at `instant`.
   public static func inRiyadh(_ instant: Date) -> CivilDay {
-    let parts = RiyadhCalendars.gregorian.dateComponents([.year, .month, .day], from: instant)
-    return CivilDay(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
-      ?? .epoch
+    let offset = RiyadhCalendars.timeZone.secondsFromGMT(for: instant)
+    let seconds = Int((instant.timeIntervalSince1970 + Double(offset)).rounded(.down))
+    return CivilDay(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
   }
 
   /// 1970-01-01, for rows that cannot be read (never written by this code).
-  public static let epoch = CivilDay(unchecked: 1970, 1, 1)
+  public static let epoch = CivilDay(ordinal: 0)
 
-  private init(unchecked year: Int, _ month: Int, _ day: Int) {
-    self.year = year
-    self.month = month
-    self.day = day
+  /// Days since 1970-01-01 (H. Hinnant's days_from_civil).
+  var ordinal: Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
   }
 
-  private var date: Date {
-    Self.utc.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
+  /// The date `ordinal` days after 1970-01-01 (civil_from_days).
+  init(ordinal: Int) {
+    let z = ordinal + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let mp = (5 * dayOfYear + 2) / 153
+    let d = dayOfYear - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    self.year = yearOfEra + era * 400 + (m <= 2 ? 1 : 0)
+    self.month = m
+    self.day = d
   }
 
-  private init(_ date: Date) {
-    let parts = Self.utc.dateComponents([.year, .month, .day], from: date)
-    self.init(unchecked: parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+  static func daysIn(year: Int, month: Int) -> Int {
+    switch month {
+    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
   }
 
   public func adding(days: Int) -> CivilDay {
-    CivilDay(Self.utc.date(byAdding: .day, value: days, to: date) ?? date)
+    CivilDay(ordinal: ordinal + days)
   }
 
   /// The same day `months` later, or the last day of that month when it is shorter.
   public func adding(months: Int) -> CivilDay {
-    CivilDay(Self.utc.date(byAdding: .month, value: months, to: date) ?? date)
+    let index = year * 12 + (month - 1) + months
+    let (y, m) = (index / 12, index % 12 + 1)
+    return CivilDay(year: y, month: m, day: min(day, Self.daysIn(year: y, month: m))) ?? self
   }
 
   /// Whole days from `self` to `other`.
   public func days(to other: CivilDay) -> Int {
-    Self.utc.dateComponents([.day], from: date, to: other.date).day ?? 0
+    other.ordinal - ordinal
   }
 
-  public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+  public var description: String {
+    func padded(_ value: Int, _ width: Int) -> String {
+      let digits = String(value)
+      return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+    return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
+  }
 
   /// The wire form, Gregorian.
   public var message: Etimad_Type_V1_CalendarDate {

@@ -120,7 +120,8 @@ struct DebtFields: Sendable, Hashable {
   var notes: String
 
   static func decodeList(_ text: String) -> [String] {
-    (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    if text == "[]" { return [] }
+    return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
   }
 
   static func encodeList(_ list: [String]) -> String {

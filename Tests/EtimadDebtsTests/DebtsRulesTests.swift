@@ -1,4 +1,5 @@
 import EtimadKit
+import Foundation
 import Testing
 
 @testable import EtimadDebts
@@ -257,5 +258,36 @@ struct InstalmentSplittingTests {
         $0.calendar = .hijri
       })
     #expect(hijri?.description == "2026-02-18")
+  }
+}
+
+@Suite("Civil days")
+struct CivilDayTests {
+  @Test("integer day arithmetic agrees with Foundation's Gregorian calendar (5 000 random days)")
+  func agreesWithFoundation() throws {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<5_000 {
+      // From 1600: before October 1582 Foundation counts Julian days, this type proleptic Gregorian ones.
+      let ordinal = Int.random(in: -135_000...2_000_000, using: &generator)
+      let day = CivilDay(ordinal: ordinal)
+      let date = Date(timeIntervalSince1970: Double(ordinal) * 86_400)
+      let parts = calendar.dateComponents([.year, .month, .day], from: date)
+      #expect([day.year, day.month, day.day] == [parts.year, parts.month, parts.day])
+      #expect(day.ordinal == ordinal)
+      #expect(CivilDay(day.description) == day)
+      let months = Int.random(in: 0...60, using: &generator)
+      let later = try #require(calendar.date(byAdding: .month, value: months, to: date))
+      let laterParts = calendar.dateComponents([.year, .month, .day], from: later)
+      let added = day.adding(months: months)
+      #expect([added.year, added.month, added.day] == [laterParts.year, laterParts.month, laterParts.day])
+    }
+  }
+
+  @Test("the date in Riyadh turns at 21:00 UTC")
+  func riyadh() {
+    #expect(CivilDay.inRiyadh(Date(timeIntervalSince1970: 1_767_214_799)).description == "2025-12-31")
+    #expect(CivilDay.inRiyadh(Date(timeIntervalSince1970: 1_767_214_800)).description == "2026-01-01")
   }
 }
