@@ -3,6 +3,7 @@ import EtimadDebts
 import EtimadKit
 import EtimadProtos
 import Foundation
+import GRDB
 import GRPCCore
 import Testing
 
@@ -96,6 +97,12 @@ struct DebtsTests {
       }
       #expect(audit.count == 8)
       #expect(audit.contains { $0.contains("SADAD payment SAD003") })
+      // And the ledger cannot be rewritten, even from inside the daemon
+      for sql in ["UPDATE debt_movements SET delta = 0", "DELETE FROM debt_movements"] {
+        await #expect(throws: DatabaseError.self) {
+          try await daemon.daemon.database.pool.write { db in try db.execute(sql: sql) }
+        }
+      }
     }
   }
 

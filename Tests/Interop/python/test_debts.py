@@ -226,6 +226,13 @@ def test_debtor_cannot_see_anothers_debt(demo, agency_debts, public_channel_demo
     theirs = debts.ListMyDebts(debts_pb2.ListMyDebtsRequest(), metadata=_bearer(token),
                                timeout=RPC_TIMEOUT_S).debts
     assert theirs, "the demo seeds debts for every account"
+    # The demo shows the debtor every state they can see, a plan and pending requests
+    assert {debt.state for debt in theirs} == {debt_pb2.DEBT_STATE_OUTSTANDING, debt_pb2.DEBT_STATE_PAID,
+                                               debt_pb2.DEBT_STATE_CANCELLED}, theirs
+    assert any(debt.plan_state == debt_pb2.INSTALMENT_PLAN_STATE_ACTIVE for debt in theirs), theirs
+    assert any(debt.under_review for debt in theirs), theirs
+    # and the agency's drafts and debts under review stay hidden from them
+    assert all(debt.state not in (debt_pb2.DEBT_STATE_DRAFT, debt_pb2.DEBT_STATE_UNDER_REVIEW) for debt in theirs)
     other = _log_in(identity, demo, demo.accounts[3])
     # When another individual asks for one of them, it does not exist for them
     with pytest.raises(grpc.RpcError) as hidden:
