@@ -6,6 +6,94 @@ import SwiftProtobuf
 public enum MethodCatalog {
   /// All methods, keyed by `package.Service/Method`.
   public static let methods: [String: MethodCatalogEntry] = [
+    "etimad.debts.v1.DebtService/CreateDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "CreateDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_CreateDebtRequest.self,
+      responseType: Etimad_Debts_V1_CreateDebtResponse.self),
+    "etimad.debts.v1.DebtService/UpdateDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "UpdateDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_UpdateDebtRequest.self,
+      responseType: Etimad_Debts_V1_UpdateDebtResponse.self),
+    "etimad.debts.v1.DebtService/SubmitDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "SubmitDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_SubmitDebtRequest.self,
+      responseType: Etimad_Debts_V1_SubmitDebtResponse.self),
+    "etimad.debts.v1.DebtService/ApproveDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ApproveDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_ApproveDebtRequest.self,
+      responseType: Etimad_Debts_V1_ApproveDebtResponse.self),
+    "etimad.debts.v1.DebtService/RejectDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "RejectDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_RejectDebtRequest.self,
+      responseType: Etimad_Debts_V1_RejectDebtResponse.self),
+    "etimad.debts.v1.DebtService/RecordPayment": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "RecordPayment", kind: .unary,
+      requestType: Etimad_Debts_V1_RecordPaymentRequest.self,
+      responseType: Etimad_Debts_V1_RecordPaymentResponse.self),
+    "etimad.debts.v1.DebtService/ListDebts": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ListDebts", kind: .unary,
+      requestType: Etimad_Debts_V1_ListDebtsRequest.self,
+      responseType: Etimad_Debts_V1_ListDebtsResponse.self),
+    "etimad.debts.v1.DebtService/GetDebt": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "GetDebt", kind: .unary,
+      requestType: Etimad_Debts_V1_GetDebtRequest.self,
+      responseType: Etimad_Debts_V1_GetDebtResponse.self),
+    "etimad.debts.v1.DebtService/ListMyDebts": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ListMyDebts", kind: .unary,
+      requestType: Etimad_Debts_V1_ListMyDebtsRequest.self,
+      responseType: Etimad_Debts_V1_ListMyDebtsResponse.self),
+    "etimad.debts.v1.DebtService/ListDebtMovements": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ListDebtMovements", kind: .unary,
+      requestType: Etimad_Debts_V1_ListDebtMovementsRequest.self,
+      responseType: Etimad_Debts_V1_ListDebtMovementsResponse.self),
+    "etimad.debts.v1.DebtService/GetDebtSummary": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "GetDebtSummary", kind: .unary,
+      requestType: Etimad_Debts_V1_GetDebtSummaryRequest.self,
+      responseType: Etimad_Debts_V1_GetDebtSummaryResponse.self),
+    "etimad.debts.v1.DebtService/CreateChangeRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "CreateChangeRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_CreateChangeRequestRequest.self,
+      responseType: Etimad_Debts_V1_CreateChangeRequestResponse.self),
+    "etimad.debts.v1.DebtService/WithdrawChangeRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "WithdrawChangeRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_WithdrawChangeRequestRequest.self,
+      responseType: Etimad_Debts_V1_WithdrawChangeRequestResponse.self),
+    "etimad.debts.v1.DebtService/ApproveChangeRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ApproveChangeRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_ApproveChangeRequestRequest.self,
+      responseType: Etimad_Debts_V1_ApproveChangeRequestResponse.self),
+    "etimad.debts.v1.DebtService/RejectChangeRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "RejectChangeRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_RejectChangeRequestRequest.self,
+      responseType: Etimad_Debts_V1_RejectChangeRequestResponse.self),
+    "etimad.debts.v1.DebtService/ListChangeRequests": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ListChangeRequests", kind: .unary,
+      requestType: Etimad_Debts_V1_ListChangeRequestsRequest.self,
+      responseType: Etimad_Debts_V1_ListChangeRequestsResponse.self),
+    "etimad.debts.v1.DebtService/CreateReliefRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "CreateReliefRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_CreateReliefRequestRequest.self,
+      responseType: Etimad_Debts_V1_CreateReliefRequestResponse.self),
+    "etimad.debts.v1.DebtService/WithdrawReliefRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "WithdrawReliefRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_WithdrawReliefRequestRequest.self,
+      responseType: Etimad_Debts_V1_WithdrawReliefRequestResponse.self),
+    "etimad.debts.v1.DebtService/ApproveReliefRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ApproveReliefRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_ApproveReliefRequestRequest.self,
+      responseType: Etimad_Debts_V1_ApproveReliefRequestResponse.self),
+    "etimad.debts.v1.DebtService/RejectReliefRequest": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "RejectReliefRequest", kind: .unary,
+      requestType: Etimad_Debts_V1_RejectReliefRequestRequest.self,
+      responseType: Etimad_Debts_V1_RejectReliefRequestResponse.self),
+    "etimad.debts.v1.DebtService/ListReliefRequests": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "ListReliefRequests", kind: .unary,
+      requestType: Etimad_Debts_V1_ListReliefRequestsRequest.self,
+      responseType: Etimad_Debts_V1_ListReliefRequestsResponse.self),
+    "etimad.debts.v1.DebtService/GetInstalmentPlan": MethodCatalogEntry(
+      service: "etimad.debts.v1.DebtService", method: "GetInstalmentPlan", kind: .unary,
+      requestType: Etimad_Debts_V1_GetInstalmentPlanRequest.self,
+      responseType: Etimad_Debts_V1_GetInstalmentPlanResponse.self),
     "etimad.identity.v1.IdentityService/StartRegistration": MethodCatalogEntry(
       service: "etimad.identity.v1.IdentityService", method: "StartRegistration", kind: .unary,
       requestType: Etimad_Identity_V1_StartRegistrationRequest.self,

@@ -1,0 +1,265 @@
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// `etimad.debts.v1.DebtService`: reads the caller, validates the request, and leaves the rules
+/// and every change to `DebtsStore`. Who may call each method is `DebtsAccess`; which records a
+/// caller may touch is checked by the store on every read and change.
+public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
+  let store: any DebtStorage
+  let paging: Paging
+
+  public init(store: DebtsStore, paging: Paging) {
+    self.store = store
+    self.paging = paging
+  }
+
+  static let domain = DebtRules.domain
+  static let defaultPageSize = 50
+  static let maximumPageSize = 500
+
+  // MARK: Agency: the debt's life
+
+  public func createDebt(
+    request: Etimad_Debts_V1_CreateDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_CreateDebtResponse {
+    let call = try mutation(request, request.requestID, context)
+    let (agency, employee) = try agencyEmployee()
+    var violations: DebtValidation.Violations = []
+    if !request.hasDebt { violations.append(DebtValidation.required("debt")) }
+    let fields = DebtValidation.fields(
+      request.debt, paths: Set(DebtValidation.paths), base: nil, prefix: "debt.", into: &violations)
+    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    return try await store.createDebt(call, fields: fields, agency: agency, employee: employee)
+  }
+
+  public func updateDebt(
+    request: Etimad_Debts_V1_UpdateDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_UpdateDebtResponse {
+    let call = try mutation(request, request.requestID, context)
+    let caller = try agency()
+    var violations: DebtValidation.Violations = []
+    let paths = DebtValidation.mask(
+      request.updateMask, present: request.hasUpdateMask, field: "update_mask", into: &violations)
+    _ = DebtValidation.fields(request.debt, paths: paths, base: nil, prefix: "debt.", into: &violations)
+    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    return try await store.updateDebt(call, id: try debtID(request.debtID), paths: paths, caller: caller)
+  }
+
+  public func submitDebt(
+    request: Etimad_Debts_V1_SubmitDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_SubmitDebtResponse {
+    let call = try mutation(request, request.requestID, context)
+    return try await store.review(
+      call, id: try debtID(request.debtID), action: .submit, note: "", caller: try agency()
+    ) {
+      debt in .with { $0.debt = debt }
+    }
+  }
+
+  public func approveDebt(
+    request: Etimad_Debts_V1_ApproveDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_ApproveDebtResponse {
+    let call = try mutation(request, request.requestID, context)
+    return try await store.review(
+      call, id: try debtID(request.debtID), action: .approve, note: "", caller: try agency()
+    ) {
+      debt in .with { $0.debt = debt }
+    }
+  }
+
+  public func rejectDebt(
+    request: Etimad_Debts_V1_RejectDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_RejectDebtResponse {
+    let call = try mutation(request, request.requestID, context)
+    let note = try requiredNote(request.note, field: "note")
+    return try await store.review(
+      call, id: try debtID(request.debtID), action: .reject, note: note, caller: try agency()
+    ) { debt in .with { $0.debt = debt } }
+  }
+
+  public func recordPayment(
+    request: Etimad_Debts_V1_RecordPaymentRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_RecordPaymentResponse {
+    let call = try mutation(request, request.requestID, context)
+    let caller = try agency()
+    var violations: DebtValidation.Violations = []
+    let amount = DebtValidation.amount(request.amount, present: request.hasAmount, field: "amount", into: &violations)
+    let reference = request.sadadReference.trimmingCharacters(in: .whitespaces)
+    if reference.isEmpty || reference.count > 64
+      || !reference.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+    {
+      violations.append(
+        DebtValidation.violation(
+          "sadad_reference", reference.isEmpty ? "REQUIRED" : "INVALID_REFERENCE",
+          en: "The SADAD reference has 1 to 64 letters or digits.", ar: "مرجع سداد من 1 إلى 64 حرفًا أو رقمًا."))
+    }
+    let paidTime = request.hasPaidTime ? request.paidTime.date : store.clock.now
+    if paidTime.timeIntervalSince(store.clock.now) > 300 {
+      violations.append(
+        DebtValidation.violation(
+          "paid_time", "IN_FUTURE", en: "The paid time cannot be in the future.",
+          ar: "لا يمكن أن يكون وقت السداد في المستقبل."))
+    }
+    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    return try await store.recordPayment(
+      call, id: try debtID(request.debtID), amount: amount, paidTime: paidTime, reference: reference, caller: caller)
+  }
+
+  // MARK: Reads
+
+  public func listDebts(
+    request: Etimad_Debts_V1_ListDebtsRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_ListDebtsResponse {
+    let caller = try caller()
+    let size = try pageSize(request.pageSize)
+    var filter = DebtFilter()
+    var violations: DebtValidation.Violations = []
+    if request.state != .unspecified {
+      filter.state = DebtRules.State(request.state)
+      if filter.state == nil {
+        violations.append(
+          DebtValidation.violation("state", "UNKNOWN_STATE", en: "Unknown debt state.", ar: "حالة مديونية غير معروفة."))
+      }
+    }
+    if !request.debtorIDNumber.isEmpty { filter.debtor = Digits.normalized(request.debtorIDNumber) }
+    if request.hasCreateTimeFrom { filter.createdFrom = request.createTimeFrom.date }
+    if request.hasCreateTimeTo { filter.createdBefore = request.createTimeTo.date }
+    if request.hasDueDateFrom { filter.dueFrom = day(request.dueDateFrom, field: "due_date_from", into: &violations) }
+    if request.hasDueDateTo { filter.dueTo = day(request.dueDateTo, field: "due_date_to", into: &violations) }
+    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    var filters = request
+    filters.pageSize = 0
+    filters.pageToken = ""
+    let key = "ListDebts:\(caller.pagingKey):" + ((try? filters.jsonString()) ?? "")
+    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
+    return .with {
+      $0.debts = page.debts
+      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+    }
+  }
+
+  private func day(
+    _ date: Etimad_Type_V1_CalendarDate, field: String, into violations: inout DebtValidation.Violations
+  ) -> CivilDay? {
+    guard let day = CivilDay(date) else {
+      violations.append(
+        DebtValidation.violation(field, "INVALID_DATE", en: "Enter a real date.", ar: "أدخل تاريخًا صحيحًا."))
+      return nil
+    }
+    return day
+  }
+
+  public func getDebt(
+    request: Etimad_Debts_V1_GetDebtRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_GetDebtResponse {
+    let debt = try await store.getDebt(id: try debtID(request.debtID), caller: try caller())
+    return .with { $0.debt = debt }
+  }
+
+  public func listMyDebts(
+    request: Etimad_Debts_V1_ListMyDebtsRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_ListMyDebtsResponse {
+    let caller = try caller()
+    let size = try pageSize(request.pageSize)
+    var filter = DebtFilter()
+    if request.state != .unspecified {
+      guard let state = DebtRules.State(request.state) else {
+        throw EtimadError.invalidFields(
+          [
+            DebtValidation.violation(
+              "state", "UNKNOWN_STATE", en: "Unknown debt state.", ar: "حالة مديونية غير معروفة.")
+          ],
+          domain: Self.domain)
+      }
+      filter.state = state
+    }
+    let key = "ListMyDebts:\(caller.pagingKey):\(request.state.rawValue)"
+    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
+    return .with {
+      $0.debts = page.debts
+      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+    }
+  }
+
+  public func listDebtMovements(
+    request: Etimad_Debts_V1_ListDebtMovementsRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_ListDebtMovementsResponse {
+    let caller = try caller()
+    let id = try debtID(request.debtID)
+    let size = try pageSize(request.pageSize)
+    let key = "ListDebtMovements:\(caller.pagingKey):\(id)"
+    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.listMovements(id: id, caller: caller, pageSize: size, after: cursor?.after)
+    return .with {
+      $0.movements = page.movements
+      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+    }
+  }
+
+  public func getDebtSummary(
+    request: Etimad_Debts_V1_GetDebtSummaryRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_GetDebtSummaryResponse {
+    guard case .debtor(let idNumber) = try caller() else { throw DebtsErrors.debtNotFound }
+    return try await store.summary(idNumber: idNumber)
+  }
+
+  public func getInstalmentPlan(
+    request: Etimad_Debts_V1_GetInstalmentPlanRequest, context: ServerContext
+  ) async throws -> Etimad_Debts_V1_GetInstalmentPlanResponse {
+    let plan = try await store.getPlan(id: try debtID(request.debtID), caller: try caller())
+    return .with { $0.plan = plan }
+  }
+
+  // MARK: Helpers
+
+  func mutation<Request: SwiftProtobuf.Message>(
+    _ request: Request, _ requestID: String, _ context: ServerContext
+  )
+    throws -> MutationCall<Request>
+  {
+    try MutationCall(
+      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
+      principal: Principal.current, peer: context.remotePeer, domain: Self.domain)
+  }
+
+  func caller() throws -> DebtCaller {
+    guard let caller = DebtCaller(Principal.current) else { throw DebtsErrors.debtNotFound }
+    return caller
+  }
+
+  /// The agency and its acting employee; the access table already admits only agencies.
+  func agencyEmployee() throws -> (String, String) {
+    guard case .agency(let code, let employee) = try caller() else { throw DebtsErrors.debtNotFound }
+    guard let employee, !employee.isEmpty else { throw DebtRuleError.employeeRequired.etimadError }
+    return (code, employee)
+  }
+
+  func agency() throws -> DebtCaller {
+    let (code, employee) = try agencyEmployee()
+    return .agency(code: code, employee: employee)
+  }
+
+  /// A debt id: empty is INVALID_ARGUMENT; anything not an id this server issues is NOT_FOUND.
+  func debtID(_ text: String, field: String = "debt_id") throws -> Int64 {
+    if text.isEmpty { throw EtimadError.invalidFields([DebtValidation.required(field)], domain: Self.domain) }
+    guard let id = DebtValidation.id(text) else { throw DebtsErrors.debtNotFound }
+    return id
+  }
+
+  func pageSize(_ requested: Int32) throws -> Int {
+    try Paging.pageSize(
+      requested, default: Self.defaultPageSize, maximum: Self.maximumPageSize, domain: Self.domain)
+  }
+
+  func requiredNote(_ note: String, field: String) throws -> String {
+    var violations: DebtValidation.Violations = []
+    let text = DebtValidation.text(note, field: field, max: 1000, required: true, into: &violations)
+    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    return text
+  }
+}

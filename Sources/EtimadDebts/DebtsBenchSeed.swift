@@ -1,0 +1,47 @@
+import EtimadKit
+import Foundation
+import GRDB
+
+/// Bulk OUTSTANDING debts for benchmarks (`etimadd debts seed-bench`), written in large
+/// transactions straight into the tables. Not for production data: no audit rows.
+public enum DebtsBenchSeed {
+  /// Seeds `debts` debts of `agency` spread over `debtors` ID numbers, the first of which is
+  /// `owner`. Returns the ids of the owner's debts.
+  public static func seed(
+    _ database: EtimadDatabase, agency: String, debts: Int, debtors: Int, owner: String, batch: Int = 10_000
+  ) async throws -> [Int64] {
+    let ids =
+      [owner]
+      + (1..<max(1, debtors)).map { index -> String in
+        let prefix = "1" + String(format: "%08d", 70_000_000 + index)
+        return prefix + String(NationalID.checkDigit(for: prefix))
+      }
+    let now = Date().timeIntervalSince1970
+    let due = CivilDay.inRiyadh(Date()).adding(days: 90).description
+    var owned: [Int64] = []
+    var written = 0
+    while written < debts {
+      let count = min(batch, debts - written)
+      let start = written
+      owned += try await database.pool.write { db -> [Int64] in
+        let statement = try db.makeStatement(
+          sql: """
+            INSERT INTO debts (agency_code, debtor_id_type, debtor_id_number, debtor_name, category, reason,
+              original_amount, due_date, state, created_by, submitted_by, approved_by, create_time, update_time,
+              submit_time, approve_time)
+            VALUES (?, 1, ?, ?, 2, 'Benchmark debt', 100000000, ?, 'OUTSTANDING', 'bench', 'bench', 'bench-checker',
+              ?, ?, ?, ?)
+            """)
+        var mine: [Int64] = []
+        for index in start..<(start + count) {
+          let debtor = ids[index % ids.count]
+          try statement.execute(arguments: [agency, debtor, "Debtor \(index % ids.count)", due, now, now, now, now])
+          if debtor == owner { mine.append(db.lastInsertedRowID) }
+        }
+        return mine
+      }
+      written += count
+    }
+    return owned
+  }
+}

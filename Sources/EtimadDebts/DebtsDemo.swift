@@ -1,0 +1,134 @@
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRDB
+
+/// Demo debts for `etimadd demo`: for each demo account, debts from the demo agencies in every
+/// state, a partly paid one with an active instalment plan, and pending requests.
+enum DebtsDemo {
+  static func seed(_ demo: DemoContext) async throws -> [String] {
+    let accounts = Array(demo.persons.prefix(demo.accounts))
+    guard !accounts.isEmpty, !demo.agencies.isEmpty else { return [] }
+    return try await demo.database.pool.write { db -> [String] in
+      guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM debts") == 0 else { return [] }
+      var seeded = 0
+      for (index, idNumber) in accounts.enumerated() {
+        let agency = demo.agencies[index % demo.agencies.count]
+        seeded += try seedAccount(db, idNumber: idNumber, agency: agency, now: demo.now, index: index)
+      }
+      return ["debts: \(seeded) for \(accounts.count) accounts (every state, an instalment plan, pending requests)"]
+    }
+  }
+
+  private static let reasons: [(Int, String)] = [
+    (Etimad_Debts_V1_DebtCategory.overpayment.rawValue, "بدل سكن صرف مرتين / Housing allowance paid twice"),
+    (Etimad_Debts_V1_DebtCategory.fine.rawValue, "مخالفة بلدية / Municipal violation"),
+    (Etimad_Debts_V1_DebtCategory.fee.rawValue, "رسوم خدمة غير مسددة / Unpaid service fee"),
+    (Etimad_Debts_V1_DebtCategory.loan.rawValue, "سلفة على الراتب / Salary advance"),
+    (Etimad_Debts_V1_DebtCategory.rent.rawValue, "إيجار سكن حكومي / Government housing rent"),
+    (Etimad_Debts_V1_DebtCategory.other.rawValue, "استرداد مصروفات / Expense recovery"),
+  ]
+
+  private static func seedAccount(
+    _ db: Database, idNumber: String, agency: String, now: Date, index: Int
+  ) throws
+    -> Int
+  {
+    let name =
+      try String.fetchOne(db, sql: "SELECT name_en FROM persons WHERE id_number = ?", arguments: [idNumber])
+      ?? "Demo debtor"
+    let type = idNumber.hasPrefix("2") ? Etimad_Type_V1_PersonIdType.iqama : .nationalID
+    let maker = DebtCaller.agency(code: agency, employee: "demo-maker")
+    let checker = DebtCaller.agency(code: agency, employee: "demo-checker")
+    let today = CivilDay.inRiyadh(now)
+    let time = now.timeIntervalSince1970
+    func insert(_ number: Int, state: DebtRules.State, halalas: Int64) throws -> DebtRow {
+      let (category, reason) = reasons[number % reasons.count]
+      let reviewed = state != .draft
+      try db.execute(
+        sql: """
+          INSERT INTO debts (agency_code, debtor_id_type, debtor_id_number, debtor_name, category, reason,
+            original_amount, due_date, state, created_by, submitted_by, approved_by, create_time, update_time,
+            submit_time, approve_time)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'demo-maker', ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          agency, type.rawValue, idNumber, name, category, reason, halalas,
+          today.adding(days: 30 * (number + 1)).description, reviewed ? DebtRules.State.underReview.rawValue : "DRAFT",
+          reviewed ? "demo-maker" : nil, nil, time, time, reviewed ? time : nil, nil,
+        ])
+      let id = db.lastInsertedRowID
+      if state != .draft && state != .underReview {
+        try db.execute(
+          sql: "UPDATE debts SET state = 'OUTSTANDING', approved_by = 'demo-checker', approve_time = ? WHERE id = ?",
+          arguments: [time, id])
+      }
+      guard let row = try DebtRow.load(db, id: id, for: maker) else { throw DebtsErrors.debtNotFound }
+      return row
+    }
+    func pay(_ row: DebtRow, _ halalas: Int64, _ reference: String) throws {
+      _ = try Ledger.post(
+        db, debt: row, kind: .payment, delta: Halalas(-halalas), effectiveTime: now, caller: checker,
+        requestID: UUID().uuidString.lowercased(), sadadReference: reference, now: now)
+    }
+    let base = Int64(10_000 + index * 1_250)
+    _ = try insert(0, state: .draft, halalas: base * 3)
+    _ = try insert(1, state: .underReview, halalas: base * 2)
+    // Outstanding, with a pending payment request from the debtor.
+    let fresh = try insert(2, state: .outstanding, halalas: base * 5)
+    try db.execute(
+      sql: """
+        INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, amount, payment_reference, reason,
+          create_time)
+        VALUES (?, 'PAYMENT', 'PENDING', 'debtor', ?, 'BANK-\(index)', 'دفعت جزءًا عبر البنك / Paid part at the bank', ?)
+        """, arguments: [fresh.id, base, time])
+    // Partly paid, with an active plan for the rest, and a pending exemption request.
+    let planned = try insert(3, state: .outstanding, halalas: base * 12)
+    try pay(planned, base * 3, "DEMO\(index)A")
+    let balance = try Ledger.balance(db, debt: planned)
+    try db.execute(
+      sql: """
+        INSERT INTO debt_relief_requests (debt_id, kind, state, instalment_count, first_due_date, reason,
+          decided_by, create_time, decide_time)
+        VALUES (?, 'INSTALMENT', 'APPROVED', 6, ?, 'أقساط شهرية / Monthly instalments', 'demo-checker', ?, ?)
+        """, arguments: [planned.id, today.adding(days: 20).description, time, time])
+    let reliefID = db.lastInsertedRowID
+    try db.execute(
+      sql:
+        "INSERT INTO instalment_plans (debt_id, relief_request_id, state, total, create_time) VALUES (?, ?, 'ACTIVE', ?, ?)",
+      arguments: [planned.id, reliefID, balance.value, time])
+    let planID = db.lastInsertedRowID
+    try db.execute(sql: "UPDATE debt_relief_requests SET plan_id = ? WHERE id = ?", arguments: [planID, reliefID])
+    let amounts = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: 6) }
+    for (number, (due, amount)) in zip(PlanRules.dueDates(first: today.adding(days: 20), count: 6), amounts)
+      .enumerated()
+    {
+      try db.execute(
+        sql: "INSERT INTO instalments (plan_id, number, due_date, amount) VALUES (?, ?, ?, ?)",
+        arguments: [planID, number + 1, due.description, amount.value])
+    }
+    try db.execute(
+      sql: """
+        INSERT INTO debt_relief_requests (debt_id, kind, state, amount, reason, create_time)
+        VALUES (?, 'EXEMPTION', 'PENDING', ?, 'ظروف مالية / Financial hardship', ?)
+        """, arguments: [planned.id, base, time])
+    // Paid in full, and cancelled through an approved request.
+    let paid = try insert(4, state: .outstanding, halalas: base)
+    try pay(paid, base, "DEMO\(index)B")
+    let cancelled = try insert(5, state: .outstanding, halalas: base * 4)
+    try db.execute(
+      sql: """
+        INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, raised_by_employee, reason, decided_by,
+          create_time, decide_time)
+        VALUES (?, 'CANCELLATION', 'APPROVED', 'agency', 'demo-maker', 'سجلت بالخطأ / Registered in error',
+          'demo-checker', ?, ?)
+        """, arguments: [cancelled.id, time, time])
+    let cancelRequest = db.lastInsertedRowID
+    let balanceToCancel = try Ledger.balance(db, debt: cancelled)
+    _ = try Ledger.post(
+      db, debt: cancelled, kind: .cancellation, delta: Halalas(-balanceToCancel.value), effectiveTime: now,
+      caller: checker, requestID: UUID().uuidString.lowercased(), source: "change-request/\(cancelRequest)",
+      now: now)
+    return 6
+  }
+}

@@ -1,0 +1,272 @@
+import Etimad
+import EtimadDebts
+import EtimadKit
+import EtimadProtos
+import Foundation
+import GRPCCore
+import Testing
+
+@Suite("Debts: change and relief requests, instalment plans")
+struct DebtsRequestsTests {
+  @Test("a debtor's payment request: under review, one pending per kind, applied with its movement")
+  func paymentRequest() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 100_000)
+        let request = try await a.debtor.requestPayment(debtID: id, halalas: 25_000, reason: "Paid", reference: "BNK-1")
+        #expect(request.state == .pending)
+        #expect(request.raisedBy == .debtor)
+        var debt = try await a.debtor.debt(id)
+        #expect(debt.underReview)
+        #expect(debt.pendingChangeKinds == [.payment])
+        // A second pending request of the kind is refused, from either side
+        let second = await failure { _ = try await a.debtor.requestPayment(debtID: id, halalas: 1, reason: "again") }
+        #expect(second?.code == .failedPrecondition)
+        #expect(second?.reason == "REQUEST_ALREADY_PENDING")
+        #expect(
+          await failure { _ = try await a.maker.requestPayment(debtID: id, halalas: 1, reason: "x") }?.reason
+            == "REQUEST_ALREADY_PENDING")
+        // A payment request above the balance is refused with the balance
+        let over = await failureDetails {
+          _ = try await a.debtor.requestCancellation(debtID: id, reason: "wrong person")
+          _ = try await a.debtor.debts.createChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.debtID = id
+              $0.kind = .payment
+              $0.amount = money(100_001)
+              $0.reason = "all"
+            })
+        }
+        #expect(over?.reason == "REQUEST_ALREADY_PENDING")
+        // The agency approves: the movement is posted in the same transaction
+        let approved = try await a.maker.approveChangeRequest(request.id)
+        #expect(approved.changeRequest.state == .approved)
+        #expect(approved.movement.kind == .payment)
+        #expect(approved.movement.sourceRequestID == "change-request/\(request.id)")
+        #expect(approved.debt.balance.amountHalalas == 75_000)
+        // Deciding it again is refused
+        #expect(
+          await failure { _ = try await a.checker.approveChangeRequest(request.id) }?.reason
+            == "REQUEST_NOT_PENDING")
+        // The cancellation request is still pending; the debtor withdraws it
+        let pending = try await a.debtor.debts.listChangeRequests(.with { $0.debtID = id }).changeRequests
+        #expect(pending.map(\.state) == [.pending, .approved])
+        let withdrawn = try await a.debtor.debts.withdrawChangeRequest(
+          .with {
+            $0.requestID = EtimadClient.newRequestID()
+            $0.changeRequestID = pending[0].id
+          })
+        #expect(withdrawn.changeRequest.state == .withdrawn)
+        debt = try await a.debtor.debt(id)
+        #expect(!debt.underReview)
+        #expect(debt.state == .outstanding)
+      }
+    }
+  }
+
+  @Test("cancellation through an agency request approved by another employee; rejection needs a note")
+  func cancellation() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 40_000)
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "C1")
+        let request = try await a.maker.requestCancellation(debtID: id, reason: "Registered on the wrong person")
+        #expect(request.raisedByEmployee == "emp-maker")
+        // The raiser cannot decide, nor the debtor withdraw the agency's request
+        #expect(await failure { _ = try await a.maker.approveChangeRequest(request.id) }?.reason == "SAME_EMPLOYEE")
+        let notRaiser = await failure {
+          _ = try await a.debtor.debts.withdrawChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.changeRequestID = request.id
+            })
+        }
+        #expect(notRaiser?.reason == "NOT_RAISER")
+        let noNote = await failure {
+          _ = try await a.checker.debts.rejectChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.changeRequestID = request.id
+            })
+        }
+        #expect(noNote?.code == .invalidArgument)
+        let approved = try await a.checker.approveChangeRequest(request.id)
+        #expect(approved.debt.state == .cancelled)
+        #expect(approved.debt.balance.amountHalalas == 0)
+        #expect(approved.debt.paidAmount.amountHalalas == 10_000)
+        #expect(approved.movement.kind == .cancellation)
+        #expect(approved.movement.balanceDelta.amountHalalas == -30_000)
+        #expect(
+          await failure { _ = try await a.debtor.requestPayment(debtID: id, halalas: 1, reason: "x") }?.reason
+            == "DEBT_CLOSED")
+      }
+    }
+  }
+
+  @Test("a data correction changes the amount through an ADJUSTMENT movement")
+  func updateData() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 50_000)
+        let notChangeable = await failure {
+          _ = try await a.debtor.debts.createChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.debtID = id
+              $0.kind = .updateData
+              $0.newValues.debtorID.number = TestDaemon.resident.idNumber
+              $0.updateMask.paths = ["debtor_id"]
+              $0.reason = "not me"
+            })
+        }
+        #expect(notChangeable?.code == .invalidArgument)
+        let request = try await a.debtor.debts.createChangeRequest(
+          .with {
+            $0.requestID = EtimadClient.newRequestID()
+            $0.debtID = id
+            $0.kind = .updateData
+            $0.newValues.amount = money(45_000)
+            $0.newValues.reason = "Allowance paid twice, less the deduction"
+            $0.updateMask.paths = ["amount", "reason"]
+            $0.reason = "The deduction was not counted"
+          }
+        ).changeRequest
+        let approved = try await a.maker.approveChangeRequest(request.id)
+        #expect(approved.movement.kind == .adjustment)
+        #expect(approved.movement.balanceDelta.amountHalalas == -5_000)
+        #expect(approved.debt.details.amount.amountHalalas == 50_000)
+        #expect(approved.debt.amountDue.amountHalalas == 45_000)
+        #expect(approved.debt.balance.amountHalalas == 45_000)
+        #expect(approved.debt.details.reason == "Allowance paid twice, less the deduction")
+      }
+    }
+  }
+
+  @Test("two concurrent pending requests of one kind: exactly one succeeds")
+  func concurrentRequests() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt()
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+          for client in [a.debtor, a.maker, a.debtor, a.checker] {
+            group.addTask {
+              (try? await client.requestPayment(debtID: id, halalas: 100, reason: "paid")) != nil
+            }
+          }
+          return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        let requests = try await a.maker.debts.listChangeRequests(.with { $0.debtID = id }).changeRequests
+        #expect(requests.count == 1)
+      }
+    }
+  }
+
+  @Test("an exemption posts a write-off; an instalment plan settles oldest first to COMPLETED")
+  func exemptionAndPlan() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let today = CivilDay.inRiyadh(Date())
+        let id = try await a.outstandingDebt(halalas: 100_000)
+        let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 10_000, reason: "Hardship")
+        let exempted = try await a.maker.approveReliefRequest(exemption.id)
+        #expect(exempted.movement.kind == .exemption)
+        #expect(exempted.debt.exemptedAmount.amountHalalas == 10_000)
+        #expect(exempted.debt.balance.amountHalalas == 90_000)
+        // Instalments: out-of-range counts and dates are refused
+        let tooMany = await failure {
+          _ = try await a.debtor.requestInstalments(
+            debtID: id, count: 61, firstDue: today.adding(days: 10).message, reason: "monthly")
+        }
+        #expect(tooMany?.code == .invalidArgument)
+        let tooLate = await failure {
+          _ = try await a.debtor.requestInstalments(
+            debtID: id, count: 3, firstDue: today.adding(days: 91).message, reason: "monthly")
+        }
+        #expect(tooLate?.code == .invalidArgument)
+        let first = today.adding(days: 30)
+        let relief = try await a.debtor.requestInstalments(
+          debtID: id, count: 7, firstDue: first.message, reason: "Monthly from my salary")
+        let approved = try await a.checker.approveReliefRequest(relief.id)
+        let plan = approved.plan
+        #expect(plan.state == .active)
+        #expect(
+          plan.instalments.map(\.amount.amountHalalas) == [12_857, 12_857, 12_857, 12_857, 12_857, 12_857, 12_858])
+        #expect(plan.instalments.map { CivilDay($0.dueDate) } == PlanRules.dueDates(first: first, count: 7))
+        #expect(approved.debt.planState == .active)
+        // A second plan cannot be requested while this one is active
+        #expect(
+          await failure {
+            _ = try await a.debtor.requestInstalments(debtID: id, count: 2, firstDue: first.message, reason: "x")
+          }?.reason == "PLAN_ALREADY_ACTIVE")
+        // Payments settle the oldest instalment first
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "P1")
+        var current = try await a.debtor.instalmentPlan(debtID: id)
+        #expect(current.instalments.map(\.paid.amountHalalas).prefix(3) == [12_857, 7_143, 0])
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 70_000, sadadReference: "P2")
+        current = try await a.debtor.instalmentPlan(debtID: id)
+        #expect(current.state == .completed)
+        #expect(current.instalments.allSatisfy { $0.paid == $0.amount })
+        let debt = try await a.debtor.debt(id)
+        #expect(debt.state == .paid)
+        #expect(debt.planState == .completed)
+      }
+    }
+  }
+
+  @Test("an instalment unpaid past the grace period: DEFAULTED on read and by the periodic job")
+  func planDefaults() async throws {
+    // Agency certificates are checked against the daemon's clock: start it at the real time.
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await daemon.withDebtActors { a in
+        let first = CivilDay.inRiyadh(clock.now).adding(days: 9)
+        let id = try await a.outstandingDebt(halalas: 30_000)
+        let relief = try await a.debtor.requestInstalments(
+          debtID: id, count: 3, firstDue: first.message, reason: "Three months")
+        _ = try await a.maker.approveReliefRequest(relief.id)
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "I1")
+        // The second instalment is unpaid; its 30 days of grace end 30 days after it falls due
+        let lastGraceDay = first.adding(months: 1).adding(days: 30)
+        clock.set(noonInRiyadh(lastGraceDay))
+        // (the debtor's session idled out while the clock moved: sign in again)
+        a.debtor.session.value = nil
+        try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
+        var plan = try await a.debtor.instalmentPlan(debtID: id)
+        #expect(plan.state == .active)
+        #expect(plan.instalments.map(\.overdue) == [false, true, false])
+        clock.advance(by: 86_400)
+        // Read with the server's clock, before any job ran
+        plan = try await a.maker.instalmentPlan(debtID: id)
+        #expect(plan.state == .defaulted)
+        #expect(try await a.maker.debt(id).planState == .defaulted)
+        // The periodic job records it, with an audit row, once
+        let store = DebtsStore(database: daemon.daemon.database, graceDays: 30)
+        #expect(try await store.markDefaultedPlans() == 1)
+        #expect(try await store.markDefaultedPlans() == 0)
+        let audit = try await daemon.daemon.database.read { db in
+          try AuditLog.entries(db, target: "debt/\(id)").map(\.summary)
+        }
+        #expect(audit.contains { $0.contains("defaulted") })
+        // The debt stays payable; paying it off completes the plan
+        let paid = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "I2")
+        #expect(paid.debt.state == .paid)
+        #expect(paid.debt.planState == .completed)
+      }
+    }
+  }
+}
+
+func noonInRiyadh(_ day: CivilDay) -> Date {
+  RiyadhCalendars.gregorian.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
+    ?? Date()
+}
+
+func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Etimad_Type_V1_CalendarDate {
+  .with {
+    $0.year = year
+    $0.month = month
+    $0.day = day
+  }
+}
