@@ -14,6 +14,7 @@ struct Probe: AsyncParsableCommand {
     subcommands: [
       HealthCommand.self, ListCommand.self, DescribeCommand.self, CallCommand.self, TLSCommand.self,
       BenchCommand.self, LoginCommand.self, WhoAmICommand.self,
+      PaymentsExportCommand.self,
     ]
   )
 
