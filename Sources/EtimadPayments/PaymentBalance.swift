@@ -36,7 +36,11 @@ public struct PaymentBalance: Sendable, Hashable {
 
   /// A change to a payment's balance.
   public enum Change: Sendable, Hashable {
-    case consume(Int64), cancel(Int64), requestRefund(Int64), completeRefund(Int64), rejectRefund(Int64)
+    case consume(Int64)
+    case cancel(Int64)
+    case requestRefund(Int64)
+    case completeRefund(Int64)
+    case rejectRefund(Int64)
     /// A refund the sector made without a request (from the refundable amount).
     case refundDirectly(Int64)
 
@@ -109,7 +113,11 @@ public struct PaymentBalance: Sendable, Hashable {
 
 /// A payment's state; the stored value is `rawValue` (the wire enum's number).
 public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
-  case paid = 1, consumed = 2, cancelled = 3, refundRequested = 4, refunded = 5
+  case paid = 1
+  case consumed = 2
+  case cancelled = 3
+  case refundRequested = 4
+  case refunded = 5
 
   /// The name used in exports.
   public var name: String {
@@ -125,5 +133,10 @@ public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
 
 /// What a ledger movement did; the stored value is `rawValue` (the wire enum's number).
 public enum MovementKind: Int, Sendable, Hashable {
-  case paid = 1, consumed = 2, cancelled = 3, refundRequested = 4, refunded = 5, refundRejected = 6
+  case paid = 1
+  case consumed = 2
+  case cancelled = 3
+  case refundRequested = 4
+  case refunded = 5
+  case refundRejected = 6
 }

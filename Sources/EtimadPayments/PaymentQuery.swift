@@ -107,16 +107,28 @@ struct PaymentScope: Sendable {
   /// Whether the scope is narrow (an individual's); filters then must not drive the plan.
   let narrow: Bool
 
-  /// An individual's payments: beneficiary, or a customer number that one of the
-  /// individual's own payments carries.
+  /// An individual's payments: those whose beneficiary they are, and those carrying a customer
+  /// number they hold. A customer number is held by the beneficiary of the first payment
+  /// (by paid time) that carried it, the person who opened that SADAD account; a customer
+  /// number equal to the individual's own ID number is theirs too. So a sponsor whose customer
+  /// number pays for a worker's iqama sees the worker's payment, but the worker does not see
+  /// the sponsor's.
   static func individual(_ idNumber: String) -> PaymentScope {
     PaymentScope(
       sql: """
         p.id IN (SELECT id FROM payments WHERE beneficiary_number = ?
           UNION SELECT id FROM payments WHERE customer_number IN
-            (SELECT customer_number FROM payments WHERE beneficiary_number = ?))
-        """, arguments: [idNumber, idNumber], narrow: true)
+            (SELECT c.customer_number FROM payments c WHERE c.beneficiary_number = ?
+               AND (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
+                    ORDER BY f.paid_time, f.id LIMIT 1) = c.beneficiary_number
+             UNION SELECT ?))
+        """, arguments: [idNumber, idNumber, idNumber], narrow: true)
   }
+
+  /// The holder of a customer number: the beneficiary of the first payment that carried it.
+  static let customerHolder = """
+    SELECT beneficiary_number FROM payments WHERE customer_number = ? ORDER BY paid_time, id LIMIT 1
+    """
 
   /// One sector's payments.
   static func sector(_ code: String) -> PaymentScope {

@@ -52,19 +52,42 @@ public enum PaymentsCatalogue {
   ]
 
   public static let services: [ServiceEntry] = [
-    .init(sectorCode: "PASSPORTS", code: "PASSPORT_ISSUE_5Y", nameAr: "إصدار جواز سفر (5 سنوات)", nameEn: "Passport issue (5 years)", fee: 30_000),
-    .init(sectorCode: "PASSPORTS", code: "PASSPORT_ISSUE_10Y", nameAr: "إصدار جواز سفر (10 سنوات)", nameEn: "Passport issue (10 years)", fee: 60_000),
-    .init(sectorCode: "PASSPORTS", code: "IQAMA_RENEWAL", nameAr: "تجديد الإقامة", nameEn: "Iqama renewal", fee: 65_000),
-    .init(sectorCode: "PASSPORTS", code: "EXIT_REENTRY", nameAr: "تأشيرة خروج وعودة", nameEn: "Exit and re-entry visa", fee: 20_000),
+    .init(
+      sectorCode: "PASSPORTS", code: "PASSPORT_ISSUE_5Y", nameAr: "إصدار جواز سفر (5 سنوات)",
+      nameEn: "Passport issue (5 years)", fee: 30_000),
+    .init(
+      sectorCode: "PASSPORTS", code: "PASSPORT_ISSUE_10Y", nameAr: "إصدار جواز سفر (10 سنوات)",
+      nameEn: "Passport issue (10 years)", fee: 60_000),
+    .init(
+      sectorCode: "PASSPORTS", code: "IQAMA_RENEWAL", nameAr: "تجديد الإقامة", nameEn: "Iqama renewal", fee: 65_000),
+    .init(
+      sectorCode: "PASSPORTS", code: "EXIT_REENTRY", nameAr: "تأشيرة خروج وعودة", nameEn: "Exit and re-entry visa",
+      fee: 20_000),
     .init(sectorCode: "PASSPORTS", code: "FINAL_EXIT", nameAr: "تأشيرة خروج نهائي", nameEn: "Final exit visa", fee: 0),
-    .init(sectorCode: "CIVIL_AFFAIRS", code: "ID_REPLACEMENT", nameAr: "بدل فاقد الهوية الوطنية", nameEn: "National ID replacement", fee: 10_000),
-    .init(sectorCode: "CIVIL_AFFAIRS", code: "FAMILY_RECORD", nameAr: "إصدار سجل الأسرة", nameEn: "Family record issue", fee: 10_000),
-    .init(sectorCode: "CIVIL_AFFAIRS", code: "LATE_REGISTRATION", nameAr: "غرامة تأخر تسجيل المواليد", nameEn: "Late birth registration fine", fee: 10_000),
-    .init(sectorCode: "TRAFFIC", code: "DRIVING_LICENCE_10Y", nameAr: "إصدار رخصة قيادة (10 سنوات)", nameEn: "Driving licence (10 years)", fee: 40_000),
-    .init(sectorCode: "TRAFFIC", code: "VEHICLE_REGISTRATION", nameAr: "تجديد رخصة سير", nameEn: "Vehicle registration renewal", fee: 10_000),
-    .init(sectorCode: "TRAFFIC", code: "TRAFFIC_VIOLATION", nameAr: "سداد مخالفات مرورية", nameEn: "Traffic violations", fee: 0),
-    .init(sectorCode: "PUBLIC_SECURITY", code: "FIREARM_LICENCE", nameAr: "رخصة حيازة سلاح", nameEn: "Firearm licence", fee: 20_000),
-    .init(sectorCode: "PUBLIC_SECURITY", code: "SECURITY_VIOLATION", nameAr: "مخالفات الأمن العام", nameEn: "Public security violations", fee: 0),
+    .init(
+      sectorCode: "CIVIL_AFFAIRS", code: "ID_REPLACEMENT", nameAr: "بدل فاقد الهوية الوطنية",
+      nameEn: "National ID replacement", fee: 10_000),
+    .init(
+      sectorCode: "CIVIL_AFFAIRS", code: "FAMILY_RECORD", nameAr: "إصدار سجل الأسرة", nameEn: "Family record issue",
+      fee: 10_000),
+    .init(
+      sectorCode: "CIVIL_AFFAIRS", code: "LATE_REGISTRATION", nameAr: "غرامة تأخر تسجيل المواليد",
+      nameEn: "Late birth registration fine", fee: 10_000),
+    .init(
+      sectorCode: "TRAFFIC", code: "DRIVING_LICENCE_10Y", nameAr: "إصدار رخصة قيادة (10 سنوات)",
+      nameEn: "Driving licence (10 years)", fee: 40_000),
+    .init(
+      sectorCode: "TRAFFIC", code: "VEHICLE_REGISTRATION", nameAr: "تجديد رخصة سير",
+      nameEn: "Vehicle registration renewal", fee: 10_000),
+    .init(
+      sectorCode: "TRAFFIC", code: "TRAFFIC_VIOLATION", nameAr: "سداد مخالفات مرورية", nameEn: "Traffic violations",
+      fee: 0),
+    .init(
+      sectorCode: "PUBLIC_SECURITY", code: "FIREARM_LICENCE", nameAr: "رخصة حيازة سلاح", nameEn: "Firearm licence",
+      fee: 20_000),
+    .init(
+      sectorCode: "PUBLIC_SECURITY", code: "SECURITY_VIOLATION", nameAr: "مخالفات الأمن العام",
+      nameEn: "Public security violations", fee: 0),
   ]
 
   static func seed(_ db: Database, now: Date) throws {

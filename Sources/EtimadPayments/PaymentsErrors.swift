@@ -8,7 +8,8 @@ enum PaymentsErrors {
   static func error(
     _ code: EtimadError.Code, _ reason: String, en: String, ar: String, metadata: [String: String] = [:]
   ) -> EtimadError {
-    EtimadError(code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
+    EtimadError(
+      code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
   }
 
   static let paymentNotFound = EtimadError.notFound("payment", domain: domain)
@@ -40,7 +41,11 @@ enum PaymentsErrors {
     en: "A different payment with this SADAD reference is already recorded in the sector.",
     ar: "توجد عملية سداد مختلفة مسجلة بمرجع سداد نفسه في هذا القطاع.")
   static let paidTimeInFuture = EtimadError.invalidFields(
-    [field("paid_time", "IN_FUTURE", en: "The paid time must not be in the future.", ar: "يجب ألا يكون وقت السداد في المستقبل.")],
+    [
+      field(
+        "paid_time", "IN_FUTURE", en: "The paid time must not be in the future.",
+        ar: "يجب ألا يكون وقت السداد في المستقبل.")
+    ],
     domain: domain)
   static let refundNotPending = error(
     .failedPrecondition, "REFUND_NOT_PENDING", en: "The refund request was already decided.",
@@ -51,7 +56,10 @@ enum PaymentsErrors {
     switch problem {
     case .notPositive:
       return .invalidFields(
-        [field("amount", "NOT_POSITIVE", en: "The amount must be more than zero.", ar: "يجب أن يكون المبلغ أكبر من صفر.")],
+        [
+          field(
+            "amount", "NOT_POSITIVE", en: "The amount must be more than zero.", ar: "يجب أن يكون المبلغ أكبر من صفر.")
+        ],
         domain: domain)
     case .exceeds(let limit):
       let riyals = Halalas(limit).riyals
@@ -65,7 +73,10 @@ enum PaymentsErrors {
         case "refund_pending":
           ("The amount is more than the pending refunds (\(riyals) SAR).", "المبلغ أكبر من طلبات الاسترداد المعلقة.")
         default:
-          ("The amount is more than the available balance (\(riyals) SAR).", "المبلغ أكبر من الرصيد المتاح (\(riyals) ريال).")
+          (
+            "The amount is more than the available balance (\(riyals) SAR).",
+            "المبلغ أكبر من الرصيد المتاح (\(riyals) ريال)."
+          )
         }
       return error(
         .failedPrecondition, "AMOUNT_EXCEEDS_\(part.uppercased())", en: en, ar: ar,

@@ -58,9 +58,10 @@ extension PaymentsStore {
       for scope in scopes {
         var (conditions, arguments) = query.conditions(driving: !scope.narrow)
         conditions.insert(scope.sql, at: 0)
-        total += try Int64.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM payments p WHERE \(conditions.joined(separator: " AND "))",
-          arguments: StatementArguments(scope.arguments + arguments)) ?? 0
+        total +=
+          try Int64.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM payments p WHERE \(conditions.joined(separator: " AND "))",
+            arguments: StatementArguments(scope.arguments + arguments)) ?? 0
       }
       return total
     }

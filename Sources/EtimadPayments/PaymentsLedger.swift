@@ -24,8 +24,9 @@ extension PaymentsStore {
     _ call: MutationCall<Etimad_Payments_V1_RecordPaymentRequest>, agency: String, payment new: NewPayment
   ) async throws -> Etimad_Payments_V1_RecordPaymentResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
-      guard let owner = try String.fetchOne(
-        db, sql: "SELECT agency_code FROM payment_sectors WHERE code = ?", arguments: [new.sector])
+      guard
+        let owner = try String.fetchOne(
+          db, sql: "SELECT agency_code FROM payment_sectors WHERE code = ?", arguments: [new.sector])
       else { throw PaymentsErrors.unknownSector }
       guard owner == agency else { throw PaymentsErrors.sectorOfAnotherAgency }
       guard
@@ -139,7 +140,9 @@ extension PaymentsStore {
         },
         AuditRecord(
           target: "payment/\(refund.paymentID)",
-          summary: "refund request \(refundID) of \(Halalas(refund.amount)) to an IBAN of bank \(refund.iban.dropFirst(4).prefix(2))")
+          summary:
+            "refund request \(refundID) of \(Halalas(refund.amount)) to an IBAN of bank \(refund.iban.dropFirst(4).prefix(2))"
+        )
       )
     }
   }
@@ -162,7 +165,8 @@ extension PaymentsStore {
       let time = Self.millis(now)
       let state: Etimad_Payments_V1_RefundRequestState = complete ? .completed : .rejected
       try db.execute(
-        sql: "UPDATE payment_refund_requests SET state = ?, decide_time = ?, decision_note = ?, employee = ? WHERE id = ?",
+        sql:
+          "UPDATE payment_refund_requests SET state = ?, decide_time = ?, decision_note = ?, employee = ? WHERE id = ?",
         arguments: [state.rawValue, time, note, employee, refundID])
       try Self.appendMovement(
         db, payment: refund.paymentID, kind: complete ? .refunded : .refundRejected, amount: refund.amount, time: time,
@@ -217,7 +221,8 @@ extension PaymentsStore {
     refundRequest: Int64? = nil
   ) throws -> MovementRecord {
     try db.execute(
-      sql: "INSERT INTO payment_movements (payment_id, kind, amount, time, note, refund_request_id) VALUES (?, ?, ?, ?, ?, ?)",
+      sql:
+        "INSERT INTO payment_movements (payment_id, kind, amount, time, note, refund_request_id) VALUES (?, ?, ?, ?, ?, ?)",
       arguments: [payment, kind.rawValue, amount, time, note, refundRequest])
     let id = db.lastInsertedRowID
     let row = try Row.fetchOne(
@@ -230,4 +235,3 @@ extension PaymentsStore {
     Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
   }
 }
-

@@ -251,7 +251,8 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     case .UNRECOGNIZED:
       format = .csv
       violations.append(
-        PaymentsErrors.field("format", "UNKNOWN_FORMAT", en: "Choose CSV or JSON Lines.", ar: "اختر CSV أو JSON Lines."))
+        PaymentsErrors.field("format", "UNKNOWN_FORMAT", en: "Choose CSV or JSON Lines.", ar: "اختر CSV أو JSON Lines.")
+      )
     }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     let scopes = try await exportScopes(viewer, query: query)
@@ -264,11 +265,11 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
       serviceNames: Dictionary(
         uniqueKeysWithValues: services.map { ("\($0.sectorCode)/\($0.code)", arabic ? $0.nameAr : $0.nameEn) }))
     let expected = try await store.exportCount(scopes: scopes, query: query)
-    try await response.write(
-      .with {
-        $0.data = Data(writer.preamble())
-        $0.expectedRows = expected
-      })
+    let preamble = writer.preamble()
+    try await Self.send(response) {
+      $0.data = Data(preamble)
+      $0.expectedRows = expected
+    }
     for scope in scopes {
       var cursor: TimeCursor?
       while true {
@@ -276,15 +277,27 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
         let chunk = try await store.exportChunk(
           scope: scope, query: query, after: cursor, writer: writer, limit: PaymentsStore.exportPageRows)
         if chunk.rows > 0 {
-          try await response.write(
-            .with {
-              $0.data = Data(chunk.bytes)
-              $0.rows = Int64(chunk.rows)
-            })
+          try await Self.send(response) {
+            $0.data = Data(chunk.bytes)
+            $0.rows = Int64(chunk.rows)
+          }
         }
         guard chunk.rows == PaymentsStore.exportPageRows, let last = chunk.last else { break }
         cursor = last
       }
+    }
+  }
+
+  /// Writes one message; a client that went away ends the export as CANCELLED, not as a
+  /// server failure.
+  private static func send(
+    _ response: RPCWriter<Etimad_Payments_V1_ExportPaymentsResponse>,
+    _ build: (inout Etimad_Payments_V1_ExportPaymentsResponse) -> Void
+  ) async throws {
+    do {
+      try await response.write(.with(build))
+    } catch {
+      throw RPCError(code: .cancelled, message: "The client stopped reading the export.")
     }
   }
 

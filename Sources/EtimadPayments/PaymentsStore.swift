@@ -30,7 +30,9 @@ public struct PaymentsStore: Sendable {
   // MARK: Inquiry
 
   /// A page of the viewer's payments matching `query`, newest first.
-  func search(viewer: Viewer, query: PaymentQuery, pageSize: Int, pageToken: String) async throws -> (
+  func search(
+    viewer: Viewer, query: PaymentQuery, pageSize: Int, pageToken: String
+  ) async throws -> (
     [Etimad_Payments_V1_Payment], String
   ) {
     let filters = query.description(viewer: viewer)
@@ -76,11 +78,10 @@ public struct PaymentsStore: Sendable {
     case .agency(let code):
       return record.agencyCode == code ? record : nil
     case .individual(let idNumber):
-      if record.beneficiaryNumber == idNumber { return record }
-      let owns = try Bool.fetchOne(
-        db, sql: "SELECT EXISTS (SELECT 1 FROM payments WHERE beneficiary_number = ? AND customer_number = ?)",
-        arguments: [idNumber, record.customerNumber])
-      return owns == true ? record : nil
+      if record.beneficiaryNumber == idNumber || record.customerNumber == idNumber { return record }
+      let holder = try String.fetchOne(
+        db, sql: PaymentScope.customerHolder, arguments: [record.customerNumber])
+      return holder == idNumber ? record : nil
     }
   }
 
@@ -106,7 +107,9 @@ public struct PaymentsStore: Sendable {
   }
 
   /// The CANCELLED movements of the individual's payments, newest first.
-  func cancelledOperations(viewer: Viewer, pageSize: Int, pageToken: String) async throws -> (
+  func cancelledOperations(
+    viewer: Viewer, pageSize: Int, pageToken: String
+  ) async throws -> (
     [Etimad_Payments_V1_CancelledOperation], String
   ) {
     let filters = "cancelled|" + viewer.key
@@ -123,7 +126,9 @@ public struct PaymentsStore: Sendable {
         db,
         sql: """
           SELECT \(MovementRecord.columns), \(PaymentRecord.columns)
-          FROM payment_movements m JOIN \(PaymentRecord.joins) ON p.id = m.payment_id
+          FROM payment_movements m JOIN payments p ON p.id = m.payment_id
+          JOIN payment_sectors s ON s.code = p.sector_code
+          LEFT JOIN payment_services v ON v.sector_code = p.sector_code AND v.code = p.service_code
           WHERE m.kind = \(MovementKind.cancelled.rawValue) AND \(scope.sql) \(keyset)
           ORDER BY m.time DESC, m.id DESC LIMIT \(pageSize + 1)
           """, arguments: StatementArguments(arguments)
@@ -181,7 +186,9 @@ public struct PaymentsStore: Sendable {
   }
 
   /// A page of the agency's refund requests, oldest first.
-  func refundRequests(agency: String, state: Int?, pageSize: Int, pageToken: String) async throws -> (
+  func refundRequests(
+    agency: String, state: Int?, pageSize: Int, pageToken: String
+  ) async throws -> (
     [Etimad_Payments_V1_RefundRequest], String
   ) {
     let filters = "refunds|\(agency)|\(state ?? 0)"

@@ -12,7 +12,8 @@ extension Etimadd {
 
     struct SectorAdd: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "sector-add", abstract: "Add a sector recorded by one agency (register the agency with 'agency add').")
+        commandName: "sector-add",
+        abstract: "Add a sector recorded by one agency (register the agency with 'agency add').")
       @OptionGroup var options: ConfigOptions
       @Option(help: "Sector code: 2-32 upper-case letters, digits or underscores.") var code: String
       @Option(help: "Arabic name.") var nameAr: String
@@ -21,7 +22,9 @@ extension Etimadd {
 
       func validate() throws {
         guard PaymentsRules.validCode(code) else { throw ValidationError("--code: 2-32 of A-Z, 0-9, _") }
-        guard !nameAr.isEmpty, !nameEn.isEmpty, !agency.isEmpty else { throw ValidationError("names and agency are required") }
+        guard !nameAr.isEmpty, !nameEn.isEmpty, !agency.isEmpty else {
+          throw ValidationError("names and agency are required")
+        }
       }
 
       func run() async throws {
@@ -62,7 +65,9 @@ extension Etimadd {
         try await operatorErrors {
           let database = try openDatabase(config)
           try await database.pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM payment_sectors WHERE code = ?)", arguments: [sector]) == true
+            guard
+              try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM payment_sectors WHERE code = ?)", arguments: [sector]) == true
             else { throw OperatorError("no sector \(sector); add it with 'etimadd payments sector-add'") }
             try PaymentsCatalogue.addService(
               db, .init(sectorCode: sector, code: code, nameAr: nameAr, nameEn: nameEn, fee: feeHalalas))

@@ -82,7 +82,10 @@ struct PaymentsFieldRulesTests {
         $0.currencyCode = "USD"
         $0.amountHalalas = 5
       }, field: "a2", into: &violations)
-    #expect(violations.map(\.reason) == ["INVALID_CUSTOMER_NUMBER", "INVALID_SADAD_REFERENCE", "NOT_POSITIVE", "WRONG_CURRENCY"])
+    #expect(
+      violations.map(\.reason) == [
+        "INVALID_CUSTOMER_NUMBER", "INVALID_SADAD_REFERENCE", "NOT_POSITIVE", "WRONG_CURRENCY",
+      ])
   }
 
   @Test("a period whose start is after its end names both fields")
@@ -102,7 +105,9 @@ struct PaymentsFieldRulesTests {
     var violations: [EtimadError.FieldViolation] = []
     #expect(PaymentsRules.refundIBAN("sa03 8000 0000 6080 1016 7519", field: "iban", into: &violations) != nil)
     #expect(violations.isEmpty)
-    for bad in ["SA0380000000608010167519X", "SA0480000000608010167519", "SA3399000000608010167519", "GB29NWBK60161331926819"] {
+    for bad in [
+      "SA0380000000608010167519X", "SA0480000000608010167519", "SA3399000000608010167519", "GB29NWBK60161331926819",
+    ] {
       _ = PaymentsRules.refundIBAN(bad, field: "iban", into: &violations)
     }
     #expect(violations.map(\.reason) == ["WRONG_LENGTH", "CHECKSUM", "UNKNOWN_BANK", "NOT_SAUDI"])

@@ -4,6 +4,7 @@ import EtimadPayments
 import EtimadServer
 import Foundation
 import GRPCCore
+import Synchronization
 import Testing
 
 @Suite("Government payments export")
@@ -44,6 +45,13 @@ struct PaymentsExportTests {
     }
   }
 
+  /// An ISO 8601 time with or without milliseconds.
+  static func time(_ text: String) -> Date? {
+    let formatter = ISO8601DateFormatter()
+    if text.contains(".") { formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
+    return formatter.date(from: text)
+  }
+
   @Test("CSV and JSON Lines parse back to exactly the searched rows")
   func parsesBack() async throws {
     try await TestDaemon.with { daemon in
@@ -69,7 +77,7 @@ struct PaymentsExportTests {
           #expect(row[9] == payment.sadadReference)
           #expect(row[10] == Halalas(payment.amount.amountHalalas).riyals)
           #expect(row[11] == String(payment.amount.amountHalalas))
-          let time = try #require(ISO8601DateFormatter().date(from: row[1]))
+          let time = try #require(Self.time(row[1]))
           #expect(Int64(time.timeIntervalSince1970) == payment.paidTime.seconds)
           #expect(row[12] == (payment.state == .cancelled ? "CANCELLED" : "PAID"))
         }
@@ -82,7 +90,9 @@ struct PaymentsExportTests {
         let (jsonl, jsonRows, _) = try await Self.export(citizen, format: .jsonLines, filter: filter)
         #expect(jsonRows == 48)
         let lines = String(decoding: jsonl, as: UTF8.self).split(separator: "\n")
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objects = try lines.map {
+          try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(objects.map { $0["payment_id"] as? String } == searched.map(\.paymentID))
         #expect(objects.map { $0["amount_halalas"] as? Int64 } == searched.map(\.amount.amountHalalas))
         #expect(objects.map { $0["sadad_reference"] as? String } == searched.map(\.sadadReference))
@@ -213,5 +223,3 @@ final class Counter: Sendable {
   func add(_ progress: EtimadClient.ExportProgress) { reports.withLock { $0.append(progress) } }
   var last: EtimadClient.ExportProgress? { reports.withLock { $0.last } }
 }
-
-import Synchronization

@@ -150,7 +150,9 @@ struct PaymentsTests {
             "beneficiary.number:CHECK_DIGIT", "customer_number:INVALID_CUSTOMER_NUMBER",
             "sadad_reference:INVALID_SADAD_REFERENCE", "amount:NOT_POSITIVE",
           ])
-        let count = try await daemon.daemon.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments") }
+        let count = try await daemon.daemon.database.read { db in
+          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments")
+        }
         #expect(count == 1)
       }
     }
@@ -198,9 +200,12 @@ struct PaymentsTests {
         let (mine, workers, residents) = try await EtimadClient.withClient(passports) { agency in
           // The citizen's own payment, a payment for the resident under the citizen's customer
           // number (a sponsor's), and one of the resident's own under another customer number
-          let mine = try await agency.record(customer: "3000000007")
-          let workers = try await agency.record(beneficiary: TestDaemon.resident.idNumber, customer: "3000000007")
-          let residents = try await agency.record(beneficiary: TestDaemon.resident.idNumber, customer: "4000000001")
+          let day = Date().addingTimeInterval(-86_400)
+          let mine = try await agency.record(customer: "3000000007", paidAt: day)
+          let workers = try await agency.record(
+            beneficiary: TestDaemon.resident.idNumber, customer: "3000000007", paidAt: day.addingTimeInterval(60))
+          let residents = try await agency.record(
+            beneficiary: TestDaemon.resident.idNumber, customer: "4000000001", paidAt: day.addingTimeInterval(120))
           try await agency.move(residents.paymentID, .cancelled, 1_000)
           return (mine, workers, residents)
         }
@@ -219,7 +224,13 @@ struct PaymentsTests {
         #expect(noRefund?.code == .notFound)
         let garbage = await failure { _ = try await citizen.payments.getPayment(.with { $0.paymentID = "x1" }) }
         #expect(garbage?.code == .notFound)
-        #expect(try await resident.searchAll().count == 2)
+        // The worker sees both of their own payments but not the sponsor's
+        let residentSees = try await resident.searchAll().map(\.paymentID)
+        #expect(Set(residentSees) == [workers.paymentID, residents.paymentID])
+        let sponsors = await failure {
+          _ = try await resident.payments.getPayment(.with { $0.paymentID = mine.paymentID })
+        }
+        #expect(sponsors?.code == .notFound)
         // Another sector's agency sees nothing of the passports payments
         try await EtimadClient.withClient(traffic) { other in
           let moved = await failure { try await other.move(mine.paymentID, .consumed, 100) }
@@ -314,7 +325,8 @@ struct PaymentsTests {
           var recorded: [String] = []
           for day in 0..<9 {
             let payment = try await agency.record(
-              service: day % 2 == 0 ? "IQAMA_RENEWAL" : "EXIT_REENTRY", paidAt: base.addingTimeInterval(Double(day) * 86_400))
+              service: day % 2 == 0 ? "IQAMA_RENEWAL" : "EXIT_REENTRY",
+              paidAt: base.addingTimeInterval(Double(day) * 86_400))
             recorded.append(payment.paymentID)
           }
           let first = try await citizen.payments.searchPayments(.with { $0.pageSize = 4 })

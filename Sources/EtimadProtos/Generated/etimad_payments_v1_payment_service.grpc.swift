@@ -237,10 +237,11 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they own: a customer number belongs to an individual when at
-    /// > least one payment whose beneficiary is that individual carries it (a sponsor's customer
-    /// > number thus shows the payments made for the sponsor's workers). Another owner's or another
-    /// > sector's payment is NOT_FOUND.
+    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
+    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
+    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
+    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
+    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -503,10 +504,11 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they own: a customer number belongs to an individual when at
-    /// > least one payment whose beneficiary is that individual carries it (a sponsor's customer
-    /// > number thus shows the payments made for the sponsor's workers). Another owner's or another
-    /// > sector's payment is NOT_FOUND.
+    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
+    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
+    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
+    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
+    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -767,10 +769,11 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they own: a customer number belongs to an individual when at
-    /// > least one payment whose beneficiary is that individual carries it (a sponsor's customer
-    /// > number thus shows the payments made for the sponsor's workers). Another owner's or another
-    /// > sector's payment is NOT_FOUND.
+    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
+    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
+    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
+    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
+    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -1510,10 +1513,11 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they own: a customer number belongs to an individual when at
-    /// > least one payment whose beneficiary is that individual carries it (a sponsor's customer
-    /// > number thus shows the payments made for the sponsor's workers). Another owner's or another
-    /// > sector's payment is NOT_FOUND.
+    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
+    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
+    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
+    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
+    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -1839,10 +1843,11 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they own: a customer number belongs to an individual when at
-    /// > least one payment whose beneficiary is that individual carries it (a sponsor's customer
-    /// > number thus shows the payments made for the sponsor's workers). Another owner's or another
-    /// > sector's payment is NOT_FOUND.
+    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
+    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
+    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
+    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
+    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid

@@ -8,7 +8,9 @@ import Testing
 /// Sectors, payments and signed-in individuals for payments tests, on a running `TestDaemon`.
 extension TestDaemon {
   /// A client configuration for the agency that records `sector` (from the seeded catalogue).
-  func sectorAgency(_ sector: String = "PASSPORTS", employee: String = "emp-7") async throws
+  func sectorAgency(
+    _ sector: String = "PASSPORTS", employee: String = "emp-7"
+  ) async throws
     -> EtimadClient.Configuration
   {
     let code = try #require(PaymentsCatalogue.sectors.first { $0.code == sector }?.agencyCode)
@@ -56,7 +58,9 @@ extension EtimadClient {
 
   /// Records a CONSUMED, CANCELLED or REFUNDED movement as a sector agency.
   @discardableResult
-  func move(_ payment: String, _ kind: Etimad_Payments_V1_MovementKind, _ amount: Int64) async throws
+  func move(
+    _ payment: String, _ kind: Etimad_Payments_V1_MovementKind, _ amount: Int64
+  ) async throws
     -> Etimad_Payments_V1_Payment
   {
     try await payments.recordMovement(
@@ -84,7 +88,9 @@ extension EtimadClient {
   }
 
   /// Every payment matching `filter`, page by page.
-  func searchAll(_ filter: Etimad_Payments_V1_PaymentFilter = .init(), pageSize: Int32 = 7) async throws
+  func searchAll(
+    _ filter: Etimad_Payments_V1_PaymentFilter = .init(), pageSize: Int32 = 7
+  ) async throws
     -> [Etimad_Payments_V1_Payment]
   {
     var all: [Etimad_Payments_V1_Payment] = []
