@@ -1,30 +1,34 @@
-/// One payment as an export writes it.
-public struct ExportRow: Sendable, Hashable {
+/// A payment as an export writes it. The text fields come as UTF-8 bytes, so that a row read
+/// from SQLite goes into the export buffer without becoming a String first.
+public protocol ExportRowSource {
+  var id: Int64 { get }
+  var paidTime: Int64 { get }
+  var amount: Int64 { get }
+  var state: Int { get }
+  /// Text field `field` (see `ExportWriter.textFields`) as UTF-8.
+  func withText<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R
+}
+
+/// One payment as plain values (for tests and small exports).
+public struct ExportRow: ExportRowSource, Sendable, Hashable {
   public var id: Int64
   public var paidTime: Int64
-  public var sectorCode: String
-  public var serviceCode: String
-  public var beneficiaryType: String
-  public var beneficiaryNumber: String
-  public var customerNumber: String
-  public var sadadReference: String
   public var amount: Int64
   public var state: Int
+  /// In the order of `ExportWriter.textFields`.
+  public var texts: [String]
 
-  public init(
-    id: Int64, paidTime: Int64, sectorCode: String, serviceCode: String, beneficiaryType: String,
-    beneficiaryNumber: String, customerNumber: String, sadadReference: String, amount: Int64, state: Int
-  ) {
+  public init(id: Int64, paidTime: Int64, amount: Int64, state: Int, texts: [String]) {
     self.id = id
     self.paidTime = paidTime
-    self.sectorCode = sectorCode
-    self.serviceCode = serviceCode
-    self.beneficiaryType = beneficiaryType
-    self.beneficiaryNumber = beneficiaryNumber
-    self.customerNumber = customerNumber
-    self.sadadReference = sadadReference
     self.amount = amount
     self.state = state
+    self.texts = texts
+  }
+
+  public func withText<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    var text = field < texts.count ? texts[field] : ""
+    return text.withUTF8(body)
   }
 }
 
@@ -33,6 +37,7 @@ public struct ExportRow: Sendable, Hashable {
 public struct ExportWriter: Sendable {
   public enum Format: Sendable { case csv, jsonLines }
 
+  /// Every column, in order.
   public static let columns = [
     "payment_id", "paid_time", "sector_code", "sector_name", "service_code", "service_name", "beneficiary_type",
     "beneficiary_number", "customer_number", "sadad_reference", "amount_sar", "amount_halalas", "state",
@@ -41,18 +46,18 @@ public struct ExportWriter: Sendable {
     "رقم العملية", "وقت السداد", "رمز القطاع", "القطاع", "رمز الخدمة", "الخدمة", "نوع هوية المستفيد",
     "رقم هوية المستفيد", "رقم العميل", "الرقم المرجعي لسداد", "المبلغ (ريال)", "المبلغ (هللة)", "الحالة",
   ]
+  /// The text fields a row source provides, in order: `columns[2...9]`.
+  public static let textFields = Array(columns[2...9])
+
+  static let jsonKeys: [[UInt8]] = textFields.map { Array(#",""#.utf8) + Array($0.utf8) + Array(#"":""#.utf8) }
+  static let stateNames: [[UInt8]] = (0...5).map { Array((PaymentState(rawValue: $0)?.name ?? "UNSPECIFIED").utf8) }
 
   public let format: Format
   public let arabic: Bool
-  /// Sector names by code, and service names by "SECTOR/SERVICE", in the export's language.
-  let sectorNames: [String: [UInt8]]
-  let serviceNames: [String: [UInt8]]
 
-  public init(format: Format, arabic: Bool, sectorNames: [String: String], serviceNames: [String: String]) {
+  public init(format: Format, arabic: Bool) {
     self.format = format
     self.arabic = arabic
-    self.sectorNames = sectorNames.mapValues { Array($0.utf8) }
-    self.serviceNames = serviceNames.mapValues { Array($0.utf8) }
   }
 
   /// What comes before the first row: the BOM and the header row for CSV, nothing for JSON Lines.
@@ -61,56 +66,41 @@ public struct ExportWriter: Sendable {
     var out: [UInt8] = [0xEF, 0xBB, 0xBF]
     for (index, column) in (arabic ? Self.arabicColumns : Self.columns).enumerated() {
       if index > 0 { out.append(UInt8(ascii: ",")) }
-      Self.csvField(Array(column.utf8), into: &out)
+      var text = column
+      text.withUTF8 { Self.csvField($0, into: &out) }
     }
     out += [0x0D, 0x0A]
     return out
   }
 
   /// Appends one row.
-  public func append(_ row: ExportRow, to out: inout [UInt8]) {
-    let sectorName = sectorNames[row.sectorCode] ?? []
-    let serviceName = serviceNames[row.sectorCode + "/" + row.serviceCode] ?? []
-    let state = PaymentState(rawValue: row.state)?.name ?? "UNSPECIFIED"
+  public func append<Row: ExportRowSource>(_ row: Row, to out: inout [UInt8]) {
+    let state = row.state >= 0 && row.state < Self.stateNames.count ? Self.stateNames[row.state] : Self.stateNames[0]
     switch format {
     case .csv:
       Self.decimal(row.id, into: &out)
       out.append(UInt8(ascii: ","))
       Self.riyadhTime(row.paidTime, into: &out)
-      for text in [
-        Array(row.sectorCode.utf8), sectorName, Array(row.serviceCode.utf8), serviceName,
-        Array(row.beneficiaryType.utf8), Array(row.beneficiaryNumber.utf8), Array(row.customerNumber.utf8),
-        Array(row.sadadReference.utf8),
-      ] {
+      for field in 0..<Self.textFields.count {
         out.append(UInt8(ascii: ","))
-        Self.csvField(text, into: &out)
+        row.withText(field) { Self.csvField($0, into: &out) }
       }
       out.append(UInt8(ascii: ","))
       Self.riyals(row.amount, into: &out)
       out.append(UInt8(ascii: ","))
       Self.decimal(row.amount, into: &out)
       out.append(UInt8(ascii: ","))
-      out += state.utf8
+      out += state
       out += [0x0D, 0x0A]
     case .jsonLines:
       out += #"{"payment_id":""#.utf8
       Self.decimal(row.id, into: &out)
       out += #"","paid_time":""#.utf8
       Self.riyadhTime(row.paidTime, into: &out)
-      let texts: [(String, [UInt8])] = [
-        ("sector_code", Array(row.sectorCode.utf8)), ("sector_name", sectorName),
-        ("service_code", Array(row.serviceCode.utf8)), ("service_name", serviceName),
-        ("beneficiary_type", Array(row.beneficiaryType.utf8)),
-        ("beneficiary_number", Array(row.beneficiaryNumber.utf8)),
-        ("customer_number", Array(row.customerNumber.utf8)), ("sadad_reference", Array(row.sadadReference.utf8)),
-      ]
       out.append(UInt8(ascii: "\""))
-      for (key, value) in texts {
-        out += #","#.utf8
-        out.append(UInt8(ascii: "\""))
-        out += key.utf8
-        out += #"":""#.utf8
-        Self.jsonEscaped(value, into: &out)
+      for field in 0..<Self.textFields.count {
+        out += Self.jsonKeys[field]
+        row.withText(field) { Self.jsonEscaped($0, into: &out) }
         out.append(UInt8(ascii: "\""))
       }
       out += #","amount_sar":""#.utf8
@@ -118,19 +108,21 @@ public struct ExportWriter: Sendable {
       out += #"","amount_halalas":"#.utf8
       Self.decimal(row.amount, into: &out)
       out += #","state":""#.utf8
-      out += state.utf8
+      out += state
       out += #""}"#.utf8
       out.append(0x0A)
     }
   }
 
   /// A CSV field, quoted when it holds a comma, a quote or a line break.
-  static func csvField(_ bytes: [UInt8], into out: inout [UInt8]) {
-    let needsQuotes = bytes.contains { (byte: UInt8) -> Bool in
-      byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
+  static func csvField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    var needsQuotes = false
+    for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
+      needsQuotes = true
+      break
     }
     guard needsQuotes else {
-      out += bytes
+      out.append(contentsOf: bytes)
       return
     }
     out.append(0x22)
@@ -141,8 +133,18 @@ public struct ExportWriter: Sendable {
     out.append(0x22)
   }
 
-  static func jsonEscaped(_ bytes: [UInt8], into out: inout [UInt8]) {
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+  static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+  static func jsonEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    var plain = true
+    for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+      plain = false
+      break
+    }
+    guard !plain else {
+      out.append(contentsOf: bytes)
+      return
+    }
     for byte in bytes {
       switch byte {
       case 0x22: out += [0x5C, 0x22]
@@ -150,7 +152,8 @@ public struct ExportWriter: Sendable {
       case 0x0A: out += [0x5C, UInt8(ascii: "n")]
       case 0x0D: out += [0x5C, UInt8(ascii: "r")]
       case 0x09: out += [0x5C, UInt8(ascii: "t")]
-      case 0..<0x20: out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      case 0..<0x20:
+        out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
       default: out.append(byte)
       }
     }
@@ -163,20 +166,12 @@ public struct ExportWriter: Sendable {
       out.append(0x30)
       return
     }
-    var digits:
-      (
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-      ) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var count = 0
-    withUnsafeMutableBytes(of: &digits) { buffer in
-      while magnitude > 0 {
-        buffer[count] = UInt8(magnitude % 10) + 0x30
-        magnitude /= 10
-        count += 1
-      }
-      for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+    var divisor: UInt64 = 1
+    while divisor <= magnitude / 10 { divisor *= 10 }
+    while divisor > 0 {
+      out.append(UInt8(magnitude / divisor) + 0x30)
+      magnitude %= divisor
+      divisor /= 10
     }
   }
 
@@ -203,7 +198,12 @@ public struct ExportWriter: Sendable {
       out.append(UInt8(value / 10) + 0x30)
       out.append(UInt8(value % 10) + 0x30)
     }
-    decimal(year, into: &out)
+    if (0...9999).contains(year) {
+      two(Int(year / 100))
+      two(Int(year % 100))
+    } else {
+      decimal(year, into: &out)
+    }
     out.append(UInt8(ascii: "-"))
     two(month)
     out.append(UInt8(ascii: "-"))

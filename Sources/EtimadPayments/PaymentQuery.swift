@@ -118,11 +118,11 @@ struct PaymentScope: Sendable {
       sql: """
         p.id IN (SELECT id FROM payments WHERE beneficiary_number = ?
           UNION SELECT id FROM payments WHERE customer_number IN
-            (SELECT c.customer_number FROM payments c WHERE c.beneficiary_number = ?
-               AND (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
-                    ORDER BY f.paid_time, f.id LIMIT 1) = c.beneficiary_number
+            (SELECT c.customer_number FROM (SELECT DISTINCT customer_number FROM payments WHERE beneficiary_number = ?) c
+             WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
+                    ORDER BY f.paid_time, f.id LIMIT 1) = ?
              UNION SELECT ?))
-        """, arguments: [idNumber, idNumber, idNumber], narrow: true)
+        """, arguments: [idNumber, idNumber, idNumber, idNumber], narrow: true)
   }
 
   /// The holder of a customer number: the beneficiary of the first payment that carried it.

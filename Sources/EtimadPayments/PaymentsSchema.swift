@@ -46,7 +46,7 @@ public enum PaymentsSchema {
             FOREIGN KEY (sector_code, service_code) REFERENCES payment_services (sector_code, code)
           );
           CREATE UNIQUE INDEX payments_sadad ON payments (sector_code, sadad_reference);
-          CREATE INDEX payments_beneficiary ON payments (beneficiary_number, paid_time, id);
+          CREATE INDEX payments_beneficiary ON payments (beneficiary_number, customer_number);
           CREATE INDEX payments_customer ON payments (customer_number, paid_time, id);
           CREATE INDEX payments_sector_time ON payments (sector_code, paid_time, id);
           CREATE TABLE payment_movements (

@@ -256,14 +256,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     let scopes = try await exportScopes(viewer, query: query)
-    let sectors = try await store.sectors()
-    let services = try await store.services(sector: nil)
-    let arabic = request.arabicHeaders
-    let writer = ExportWriter(
-      format: format, arabic: arabic,
-      sectorNames: Dictionary(uniqueKeysWithValues: sectors.map { ($0.code, arabic ? $0.nameAr : $0.nameEn) }),
-      serviceNames: Dictionary(
-        uniqueKeysWithValues: services.map { ("\($0.sectorCode)/\($0.code)", arabic ? $0.nameAr : $0.nameEn) }))
+    let writer = ExportWriter(format: format, arabic: request.arabicHeaders)
     let expected = try await store.exportCount(scopes: scopes, query: query)
     let preamble = writer.preamble()
     try await Self.send(response) {

@@ -127,19 +127,20 @@ struct PaymentsFieldRulesTests {
 
 @Suite("Export format")
 struct ExportFormatTests {
-  static let row = ExportRow(
-    id: 42, paidTime: 1_764_065_730_000, sectorCode: "PASSPORTS", serviceCode: "IQAMA_RENEWAL",
-    beneficiaryType: "IQAMA", beneficiaryNumber: "2044556671", customerNumber: "3000000007",
-    sadadReference: "SD-1", amount: 65_005, state: 3)
+  static func row(sectorName: String, serviceName: String) -> ExportRow {
+    ExportRow(
+      id: 42, paidTime: 1_764_065_730_000, amount: 65_005, state: 3,
+      texts: [
+        "PASSPORTS", sectorName, "IQAMA_RENEWAL", serviceName, "IQAMA", "2044556671", "3000000007", "SD-1",
+      ])
+  }
 
   @Test("CSV: BOM, Arabic headers, quoted names, riyals with two decimals and halalas, Riyadh time")
   func csv() {
-    let writer = ExportWriter(
-      format: .csv, arabic: true, sectorNames: ["PASSPORTS": "الجوازات"],
-      serviceNames: ["PASSPORTS/IQAMA_RENEWAL": "تجديد الإقامة, \"سنة\""])
+    let writer = ExportWriter(format: .csv, arabic: true)
     var bytes = writer.preamble()
     #expect(bytes.prefix(3) == [0xEF, 0xBB, 0xBF])
-    writer.append(Self.row, to: &bytes)
+    writer.append(Self.row(sectorName: "الجوازات", serviceName: "تجديد الإقامة, \"سنة\""), to: &bytes)
     let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
     let lines = text.components(separatedBy: "\r\n")
     #expect(lines[0].hasPrefix("رقم العملية,وقت السداد"))
@@ -151,15 +152,14 @@ struct ExportFormatTests {
 
   @Test("JSON Lines parse back with the same values")
   func jsonLines() throws {
-    let writer = ExportWriter(
-      format: .jsonLines, arabic: false, sectorNames: ["PASSPORTS": "Passports \"P\"\n"], serviceNames: [:])
+    let writer = ExportWriter(format: .jsonLines, arabic: false)
     #expect(writer.preamble().isEmpty)
     var bytes: [UInt8] = []
-    writer.append(Self.row, to: &bytes)
+    writer.append(Self.row(sectorName: "Passports \"P\"\n\u{1}", serviceName: "Iqama"), to: &bytes)
     #expect(bytes.last == 0x0A)
     let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
     #expect(object["payment_id"] as? String == "42")
-    #expect(object["sector_name"] as? String == "Passports \"P\"\n")
+    #expect(object["sector_name"] as? String == "Passports \"P\"\n\u{1}")
     #expect(object["amount_sar"] as? String == "650.05")
     #expect(object["amount_halalas"] as? Int == 65_005)
     #expect(object["paid_time"] as? String == "2025-11-25T13:15:30+03:00")
