@@ -41,8 +41,14 @@ extension EtimadClient {
     }
     var options = CallOptions.defaults
     options.timeout = timeout
+    let handle: FileHandle
     do {
-      let handle = try FileHandle(forWritingTo: temporary)
+      handle = try FileHandle(forWritingTo: temporary)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+    do {
       let request = Etimad_Payments_V1_ExportPaymentsRequest.with {
         $0.filter = filter
         $0.format = format
@@ -66,6 +72,7 @@ extension EtimadClient {
       }
       return final
     } catch {
+      try? handle.close()
       try? FileManager.default.removeItem(at: temporary)
       throw error
     }

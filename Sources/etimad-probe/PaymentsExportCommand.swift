@@ -40,6 +40,7 @@ struct PaymentsExportCommand: AsyncParsableCommand {
   @Option(help: "Bearer token (default: the one saved by login).") var token: String?
 
   @Flag(help: "No progress bar.") var quiet = false
+  @Flag(help: "Draw the progress bar even when standard error is not a terminal.") var progress = false
 
   func run() async throws {
     var filter = Etimad_Payments_V1_PaymentFilter()
@@ -57,7 +58,7 @@ struct PaymentsExportCommand: AsyncParsableCommand {
     var configuration = try connection.clientConfiguration()
     configuration.employee = employee
     let destination = URL(fileURLWithPath: output)
-    let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+    let bar = ProgressBar(enabled: !quiet && (progress || isatty(STDERR_FILENO) == 1))
     let started = ContinuousClock.now
     do {
       let final = try await EtimadClient.withClient(configuration) { client in
