@@ -64,14 +64,22 @@ public struct PaymentsStore: Sendable {
       WHERE \(conditions.joined(separator: " AND "))
       ORDER BY p.paid_time DESC, p.id DESC LIMIT \(limit)
       """
-    return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(all)).map { PaymentRecord(row: $0) }
+    // One cached statement per filter combination: planning this query costs more than running it.
+    let statement = try db.cachedStatement(sql: sql)
+    statement.arguments = StatementArguments(all)
+    var records: [PaymentRecord] = []
+    records.reserveCapacity(limit)
+    let rows = try Row.fetchCursor(statement)
+    while let row = try rows.next() { records.append(PaymentRecord(row: row)) }
+    return records
   }
 
   /// A payment the viewer may see, or nil (unknown and not visible are the same).
   static func visiblePayment(_ db: Database, id: Int64, viewer: Viewer) throws -> PaymentRecord? {
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins) WHERE p.id = ?", arguments: [id])
+        db.cachedStatement(sql: "SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins) WHERE p.id = ?"),
+        arguments: [id])
     else { return nil }
     let record = PaymentRecord(row: row)
     switch viewer {
@@ -80,7 +88,7 @@ public struct PaymentsStore: Sendable {
     case .individual(let idNumber):
       if record.beneficiaryNumber == idNumber || record.customerNumber == idNumber { return record }
       let holder = try String.fetchOne(
-        db, sql: PaymentScope.customerHolder, arguments: [record.customerNumber])
+        db.cachedStatement(sql: PaymentScope.customerHolder), arguments: [record.customerNumber])
       return holder == idNumber ? record : nil
     }
   }
