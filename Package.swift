@@ -87,6 +87,8 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
+        // The export reads text columns straight from SQLite into its buffer.
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]
     ),
     // Published competitions with Arabic-aware full-text search.

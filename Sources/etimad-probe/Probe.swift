@@ -15,6 +15,7 @@ struct Probe: AsyncParsableCommand {
       HealthCommand.self, ListCommand.self, DescribeCommand.self, CallCommand.self, TLSCommand.self,
       BenchCommand.self, LoginCommand.self, WhoAmICommand.self,
       DebtsPayBenchCommand.self,
+      PaymentsExportCommand.self,
     ]
   )
 

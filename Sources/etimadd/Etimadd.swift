@@ -15,7 +15,7 @@ struct Etimadd: AsyncParsableCommand {
     version: EtimadVersion.current,
     subcommands: [
       Serve.self, Migrate.self, Certs.self, Registry.self, Agency.self, Demo.self, Version.self,
-      Debts.self,
+      Debts.self, Payments.self,
     ],
     defaultSubcommand: Serve.self
   )

@@ -54,6 +54,7 @@ struct ServerTests {
             "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection", "etimad.platform.v1.PlatformService",
             "etimad.identity.v1.IdentityService", "etimad.debts.v1.DebtService",
+            "etimad.payments.v1.GovernmentPaymentService",
           ])
         // And the file comes with every file it imports
         let names = try answers[1].fileDescriptorResponse.fileDescriptorProto.map {

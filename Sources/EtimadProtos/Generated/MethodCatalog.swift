@@ -142,6 +142,58 @@ public enum MethodCatalog {
       service: "etimad.identity.v1.IdentityService", method: "ChangePassword", kind: .unary,
       requestType: Etimad_Identity_V1_ChangePasswordRequest.self,
       responseType: Etimad_Identity_V1_ChangePasswordResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/ListSectors": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "ListSectors", kind: .unary,
+      requestType: Etimad_Payments_V1_ListSectorsRequest.self,
+      responseType: Etimad_Payments_V1_ListSectorsResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/ListServices": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "ListServices", kind: .unary,
+      requestType: Etimad_Payments_V1_ListServicesRequest.self,
+      responseType: Etimad_Payments_V1_ListServicesResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/RecordPayment": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "RecordPayment", kind: .unary,
+      requestType: Etimad_Payments_V1_RecordPaymentRequest.self,
+      responseType: Etimad_Payments_V1_RecordPaymentResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/RecordMovement": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "RecordMovement", kind: .unary,
+      requestType: Etimad_Payments_V1_RecordMovementRequest.self,
+      responseType: Etimad_Payments_V1_RecordMovementResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/ListRefundRequests": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "ListRefundRequests", kind: .unary,
+      requestType: Etimad_Payments_V1_ListRefundRequestsRequest.self,
+      responseType: Etimad_Payments_V1_ListRefundRequestsResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/CompleteRefund": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "CompleteRefund", kind: .unary,
+      requestType: Etimad_Payments_V1_CompleteRefundRequest.self,
+      responseType: Etimad_Payments_V1_CompleteRefundResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/RejectRefund": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "RejectRefund", kind: .unary,
+      requestType: Etimad_Payments_V1_RejectRefundRequest.self,
+      responseType: Etimad_Payments_V1_RejectRefundResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/SearchPayments": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "SearchPayments", kind: .unary,
+      requestType: Etimad_Payments_V1_SearchPaymentsRequest.self,
+      responseType: Etimad_Payments_V1_SearchPaymentsResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/GetPayment": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "GetPayment", kind: .unary,
+      requestType: Etimad_Payments_V1_GetPaymentRequest.self,
+      responseType: Etimad_Payments_V1_GetPaymentResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/ListCancelledOperations": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "ListCancelledOperations", kind: .unary,
+      requestType: Etimad_Payments_V1_ListCancelledOperationsRequest.self,
+      responseType: Etimad_Payments_V1_ListCancelledOperationsResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/GetBalance": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "GetBalance", kind: .unary,
+      requestType: Etimad_Payments_V1_GetBalanceRequest.self,
+      responseType: Etimad_Payments_V1_GetBalanceResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/ExportPayments": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "ExportPayments", kind: .serverStreaming,
+      requestType: Etimad_Payments_V1_ExportPaymentsRequest.self,
+      responseType: Etimad_Payments_V1_ExportPaymentsResponse.self),
+    "etimad.payments.v1.GovernmentPaymentService/RequestRefund": MethodCatalogEntry(
+      service: "etimad.payments.v1.GovernmentPaymentService", method: "RequestRefund", kind: .unary,
+      requestType: Etimad_Payments_V1_RequestRefundRequest.self,
+      responseType: Etimad_Payments_V1_RequestRefundResponse.self),
     "etimad.platform.v1.PlatformService/GetServerInfo": MethodCatalogEntry(
       service: "etimad.platform.v1.PlatformService", method: "GetServerInfo", kind: .unary,
       requestType: Etimad_Platform_V1_GetServerInfoRequest.self,

@@ -46,6 +46,10 @@ public enum DemoData {
     ("MOF", "وزارة المالية", "Ministry of Finance"),
     ("MOI", "وزارة الداخلية", "Ministry of Interior"),
     ("MOH", "وزارة الصحة", "Ministry of Health"),
+    ("MOI-PASSPORTS", "المديرية العامة للجوازات", "General Directorate of Passports"),
+    ("MOI-CIVIL", "وكالة الأحوال المدنية", "Civil Affairs Agency"),
+    ("MOI-TRAFFIC", "الإدارة العامة للمرور", "General Department of Traffic"),
+    ("MOI-SECURITY", "الأمن العام", "Public Security"),
   ]
 
   /// Seeds everything into a data directory; idempotent (existing agencies and accounts are kept).

@@ -1,0 +1,142 @@
+import EtimadKit
+
+/// The running totals of one payment (or of many added together). `available` and
+/// `refundable` are derived, so the identity
+/// `available + refundable + refundPending + consumed + refunded = paid` holds by construction
+/// as long as every movement goes through `applying(_:)`.
+public struct PaymentBalance: Sendable, Hashable {
+  public var paid: Int64
+  public var consumed: Int64
+  /// Every CANCELLED amount so far (what became refundable, before requests and refunds).
+  public var cancelled: Int64
+  /// Reserved by pending refund requests.
+  public var refundPending: Int64
+  public var refunded: Int64
+
+  public init(paid: Int64, consumed: Int64 = 0, cancelled: Int64 = 0, refundPending: Int64 = 0, refunded: Int64 = 0) {
+    self.paid = paid
+    self.consumed = consumed
+    self.cancelled = cancelled
+    self.refundPending = refundPending
+    self.refunded = refunded
+  }
+
+  public static let zero = PaymentBalance(paid: 0)
+
+  /// Still usable by the service.
+  public var available: Int64 { paid - consumed - cancelled }
+  /// Cancelled, not requested back and not refunded.
+  public var refundable: Int64 { cancelled - refundPending - refunded }
+
+  /// Whether the parts add up to what was paid and none is negative.
+  public var addsUp: Bool {
+    let parts = [available, refundable, refundPending, consumed, refunded]
+    return parts.allSatisfy { $0 >= 0 } && parts.reduce(0, +) == paid
+  }
+
+  /// A change to a payment's balance.
+  public enum Change: Sendable, Hashable {
+    case consume(Int64)
+    case cancel(Int64)
+    case requestRefund(Int64)
+    case completeRefund(Int64)
+    case rejectRefund(Int64)
+    /// A refund the sector made without a request (from the refundable amount).
+    case refundDirectly(Int64)
+
+    var amount: Int64 {
+      switch self {
+      case .consume(let a), .cancel(let a), .requestRefund(let a), .completeRefund(let a), .rejectRefund(let a),
+        .refundDirectly(let a):
+        a
+      }
+    }
+  }
+
+  /// Why a change was refused.
+  public enum Problem: Error, Sendable, Equatable {
+    /// The amount is zero or negative.
+    case notPositive
+    /// More than the part it comes from (`limit` halalas are left there).
+    case exceeds(limit: Int64)
+  }
+
+  /// The balance after `change`, or the reason it cannot be made.
+  public func applying(_ change: Change) throws(Problem) -> PaymentBalance {
+    let amount = change.amount
+    guard amount > 0 else { throw .notPositive }
+    var next = self
+    switch change {
+    case .consume:
+      guard amount <= available else { throw .exceeds(limit: available) }
+      next.consumed += amount
+    case .cancel:
+      guard amount <= available else { throw .exceeds(limit: available) }
+      next.cancelled += amount
+    case .requestRefund:
+      guard amount <= refundable else { throw .exceeds(limit: refundable) }
+      next.refundPending += amount
+    case .completeRefund:
+      guard amount <= refundPending else { throw .exceeds(limit: refundPending) }
+      next.refundPending -= amount
+      next.refunded += amount
+    case .rejectRefund:
+      guard amount <= refundPending else { throw .exceeds(limit: refundPending) }
+      next.refundPending -= amount
+    case .refundDirectly:
+      guard amount <= refundable else { throw .exceeds(limit: refundable) }
+      next.refunded += amount
+    }
+    return next
+  }
+
+  /// The state a payment with this balance is in.
+  public var state: PaymentState {
+    if refundPending > 0 { return .refundRequested }
+    if refundable > 0 { return .cancelled }
+    if available > 0 { return .paid }
+    if refunded > 0 { return .refunded }
+    return .consumed
+  }
+
+  /// The sum of two balances, checked for overflow.
+  public func adding(_ other: PaymentBalance) throws(Halalas.Problem) -> PaymentBalance {
+    func add(_ a: Int64, _ b: Int64) throws(Halalas.Problem) -> Int64 {
+      try Halalas(a).adding(Halalas(b)).value
+    }
+    return PaymentBalance(
+      paid: try add(paid, other.paid), consumed: try add(consumed, other.consumed),
+      cancelled: try add(cancelled, other.cancelled), refundPending: try add(refundPending, other.refundPending),
+      refunded: try add(refunded, other.refunded))
+  }
+}
+
+/// A payment's state; the stored value is `rawValue` (the wire enum's number).
+public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
+  case paid = 1
+  case consumed = 2
+  case cancelled = 3
+  case refundRequested = 4
+  case refunded = 5
+
+  /// The name used in exports.
+  public var name: String {
+    switch self {
+    case .paid: "PAID"
+    case .consumed: "CONSUMED"
+    case .cancelled: "CANCELLED"
+    case .refundRequested: "REFUND_REQUESTED"
+    case .refunded: "REFUNDED"
+    }
+  }
+}
+
+/// What a ledger movement did; the stored value is `rawValue` (the wire enum's number).
+public enum MovementKind: Int, Sendable, Hashable {
+  case paid = 1
+  case consumed = 2
+  case cancelled = 3
+  case refundRequested = 4
+  case refunded = 5
+  case refundRejected = 6
+}

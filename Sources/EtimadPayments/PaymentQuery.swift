@@ -1,0 +1,157 @@
+import EtimadKit
+import EtimadProtos
+import GRDB
+import SwiftProtobuf
+
+/// Who is looking, and so which payments they may see: an individual their own (beneficiary
+/// or an owned customer number), an agency its sectors'.
+public enum Viewer: Sendable, Hashable {
+  case individual(idNumber: String)
+  case agency(code: String)
+
+  var key: String {
+    switch self {
+    case .individual(let id): "individual:\(id)"
+    case .agency(let code): "agency:\(code)"
+    }
+  }
+}
+
+/// A validated `PaymentFilter` as SQL conditions on `payments p`.
+struct PaymentQuery: Sendable, Hashable {
+  var beneficiary: String?
+  var customerNumber: String?
+  var sector: String?
+  var service: String?
+  var period = PaymentsRules.Period()
+  var state: Int?
+
+  /// Reads a filter, collecting every wrong field under `prefix` (such as "filter.").
+  static func parse(
+    _ filter: Etimad_Payments_V1_PaymentFilter, prefix: String, into violations: inout [EtimadError.FieldViolation]
+  ) -> PaymentQuery {
+    var query = PaymentQuery()
+    if !filter.beneficiary.number.isEmpty {
+      query.beneficiary =
+        PaymentsRules.beneficiary(filter.beneficiary, field: prefix + "beneficiary.number", into: &violations)?.number
+    }
+    if !filter.customerNumber.isEmpty {
+      query.customerNumber = PaymentsRules.customerNumber(
+        filter.customerNumber, field: prefix + "customer_number", into: &violations)
+    }
+    query.sector = filter.sectorCode.isEmpty ? nil : filter.sectorCode
+    query.service = filter.serviceCode.isEmpty ? nil : filter.serviceCode
+    query.period = PaymentsRules.period(
+      from: filter.hasPaidFrom ? filter.paidFrom : nil, to: filter.hasPaidTo ? filter.paidTo : nil, prefix: prefix,
+      into: &violations)
+    switch filter.state {
+    case .unspecified: break
+    case .UNRECOGNIZED:
+      violations.append(
+        PaymentsErrors.field(prefix + "state", "UNKNOWN_STATE", en: "Unknown payment state.", ar: "حالة غير معروفة."))
+    default: query.state = filter.state.rawValue
+    }
+    return query
+  }
+
+  /// A stable description that page tokens are bound to.
+  func description(viewer: Viewer) -> String {
+    [
+      viewer.key, beneficiary ?? "", customerNumber ?? "", sector ?? "", service ?? "",
+      period.from.map { "\($0)" } ?? "", period.to.map { "\($0)" } ?? "", state.map { "\($0)" } ?? "",
+    ].joined(separator: "|")
+  }
+
+  /// The conditions, and their arguments. `driving` false prefixes columns with a unary plus so
+  /// that SQLite does not pick their indexes over the scope's (an individual's ~100 payments).
+  func conditions(driving: Bool) -> (sql: [String], arguments: [any DatabaseValueConvertible & Sendable]) {
+    let plus = driving ? "" : "+"
+    var sql: [String] = []
+    var arguments: [any DatabaseValueConvertible & Sendable] = []
+    if let beneficiary {
+      sql.append("\(plus)p.beneficiary_number = ?")
+      arguments.append(beneficiary)
+    }
+    if let customerNumber {
+      sql.append("\(plus)p.customer_number = ?")
+      arguments.append(customerNumber)
+    }
+    if let sector {
+      sql.append("\(plus)p.sector_code = ?")
+      arguments.append(sector)
+    }
+    if let service {
+      sql.append("+p.service_code = ?")
+      arguments.append(service)
+    }
+    if let from = period.from {
+      sql.append("\(plus)p.paid_time >= ?")
+      arguments.append(from)
+    }
+    if let to = period.to {
+      sql.append("\(plus)p.paid_time <= ?")
+      arguments.append(to)
+    }
+    if let state {
+      sql.append("+p.state = ?")
+      arguments.append(state)
+    }
+    return (sql, arguments)
+  }
+}
+
+/// Which payments a read covers: SQL over `payments p` with its arguments.
+struct PaymentScope: Sendable {
+  let sql: String
+  let arguments: [any DatabaseValueConvertible & Sendable]
+  /// Whether the scope is narrow (an individual's); filters then must not drive the plan.
+  let narrow: Bool
+
+  /// An individual's payments: those whose beneficiary they are, and those carrying a customer
+  /// number they hold. A customer number is held by the beneficiary of the first payment
+  /// (by paid time) that carried it, the person who opened that SADAD account; a customer
+  /// number equal to the individual's own ID number is theirs too. So a sponsor whose customer
+  /// number pays for a worker's iqama sees the worker's payment, but the worker does not see
+  /// the sponsor's.
+  static func individual(_ idNumber: String) -> PaymentScope {
+    PaymentScope(
+      sql: """
+        p.id IN (SELECT id FROM payments WHERE beneficiary_number = ?
+          UNION SELECT id FROM payments WHERE customer_number IN
+            (SELECT c.customer_number FROM (SELECT DISTINCT customer_number FROM payments WHERE beneficiary_number = ?) c
+             WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
+                    ORDER BY f.paid_time, f.id LIMIT 1) = ?
+             UNION SELECT ?))
+        """, arguments: [idNumber, idNumber, idNumber, idNumber], narrow: true)
+  }
+
+  /// The holder of a customer number: the beneficiary of the first payment that carried it.
+  static let customerHolder = """
+    SELECT beneficiary_number FROM payments WHERE customer_number = ? ORDER BY paid_time, id LIMIT 1
+    """
+
+  /// One sector's payments.
+  static func sector(_ code: String) -> PaymentScope {
+    PaymentScope(sql: "p.sector_code = ?", arguments: [code], narrow: false)
+  }
+
+  /// All sectors of an agency.
+  static func agency(_ code: String) -> PaymentScope {
+    PaymentScope(
+      sql: "p.sector_code IN (SELECT code FROM payment_sectors WHERE agency_code = ?)", arguments: [code],
+      narrow: false)
+  }
+
+  static func of(_ viewer: Viewer) -> PaymentScope {
+    switch viewer {
+    case .individual(let id): .individual(id)
+    case .agency(let code): .agency(code)
+    }
+  }
+}
+
+/// Where a page stopped: the last row's paid time and id (newest first).
+struct TimeCursor: Codable, Sendable, Hashable {
+  let t: Int64
+  let i: Int64
+}
