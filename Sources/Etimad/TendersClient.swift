@@ -69,7 +69,9 @@ extension EtimadClient {
   }
 
   /// Agencies: publishes a draft.
-  public func publishTender(_ id: String, requestID: String = EtimadClient.newRequestID()) async throws
+  public func publishTender(
+    _ id: String, requestID: String = EtimadClient.newRequestID()
+  ) async throws
     -> Etimad_Tenders_V1_Tender
   {
     try await tenders.publishTender(
@@ -98,7 +100,9 @@ extension EtimadClient {
   }
 
   /// Agencies: cancels a tender (withdraws it if the public never saw it).
-  public func cancelTender(_ id: String, reason: String, requestID: String = EtimadClient.newRequestID())
+  public func cancelTender(
+    _ id: String, reason: String, requestID: String = EtimadClient.newRequestID()
+  )
     async throws -> Etimad_Tenders_V1_Tender
   {
     try await tenders.cancelTender(

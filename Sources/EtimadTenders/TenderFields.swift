@@ -53,7 +53,8 @@ public struct TenderFields: Sendable, Equatable {
     name = name.trimmingCharacters(in: .whitespacesAndNewlines)
     description = description.trimmingCharacters(in: .whitespacesAndNewlines)
     branch = branch.trimmingCharacters(in: .whitespacesAndNewlines)
-    violations += TenderRules.textViolations(tenderNumber, field: prefix + "tender_number", required: false, maximum: 32)
+    violations += TenderRules.textViolations(
+      tenderNumber, field: prefix + "tender_number", required: false, maximum: 32)
     violations += TenderRules.textViolations(name, field: prefix + "name", required: true, minimum: 3, maximum: 300)
     violations += TenderRules.textViolations(
       description, field: prefix + "description", required: false, maximum: 5000)

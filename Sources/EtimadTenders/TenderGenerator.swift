@@ -12,7 +12,8 @@ public enum TenderGenerator {
       ("إنشاء مركز رعاية صحية أولية", "Construction of a primary health care centre"),
     ],
     "construction.roads": [
-      ("إنشاء طريق مزدوج", "Construction of a dual carriageway"), ("إنشاء جسر مشاة", "Construction of a pedestrian bridge"),
+      ("إنشاء طريق مزدوج", "Construction of a dual carriageway"),
+      ("إنشاء جسر مشاة", "Construction of a pedestrian bridge"),
       ("سفلتة وإنارة الطرق الداخلية", "Asphalting and lighting of internal roads"),
     ],
     "construction.water": [
@@ -29,7 +30,8 @@ public enum TenderGenerator {
       ("تطوير تطبيق جوال للمستفيدين", "Development of a mobile application for beneficiaries"),
     ],
     "it.hardware": [
-      ("توريد أجهزة حاسب آلي محمولة", "Supply of laptop computers"), ("توريد خوادم ووحدات تخزين", "Supply of servers and storage"),
+      ("توريد أجهزة حاسب آلي محمولة", "Supply of laptop computers"),
+      ("توريد خوادم ووحدات تخزين", "Supply of servers and storage"),
       ("توريد طابعات وماسحات ضوئية", "Supply of printers and scanners"),
     ],
     "it.networks": [
@@ -42,7 +44,8 @@ public enum TenderGenerator {
     ],
     "medical.devices": [
       ("توريد أجهزة أشعة مقطعية", "Supply of CT scanners"), ("توريد أجهزة غسيل كلوي", "Supply of dialysis machines"),
-      ("توريد أجهزة تخطيط القلب", "Supply of ECG machines"), ("توريد أسرّة طبية كهربائية", "Supply of electric hospital beds"),
+      ("توريد أجهزة تخطيط القلب", "Supply of ECG machines"),
+      ("توريد أسرّة طبية كهربائية", "Supply of electric hospital beds"),
     ],
     "medical.medicines": [
       ("توريد أدوية الأمراض المزمنة", "Supply of chronic disease medicines"),
@@ -90,7 +93,8 @@ public enum TenderGenerator {
     ],
     "catering.food": [("توريد المواد الغذائية الجافة", "Supply of dry food items")],
     "transport.vehicles": [
-      ("توريد سيارات إسعاف مجهزة", "Supply of equipped ambulances"), ("توريد حافلات نقل الطلاب", "Supply of school buses"),
+      ("توريد سيارات إسعاف مجهزة", "Supply of equipped ambulances"),
+      ("توريد حافلات نقل الطلاب", "Supply of school buses"),
     ],
     "transport.services": [("خدمات نقل الموظفين", "Staff transport services")],
     "security.guards": [("خدمات الحراسة الأمنية", "Security guard services")],
@@ -134,7 +138,9 @@ public enum TenderGenerator {
 
   /// The tender number `index`, published `publishOffset` seconds from `base`: deterministic,
   /// one in three in English. The reference number carries `prefix` to keep it unique.
-  public static func tender(index: Int, base: Int64, publishOffset: Int64, prefix: String = "")
+  public static func tender(
+    index: Int, base: Int64, publishOffset: Int64, prefix: String = ""
+  )
     -> TenderFields
   {
     let subCodes = subjects.keys.sorted()

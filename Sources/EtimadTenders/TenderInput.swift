@@ -13,7 +13,9 @@ enum TenderInput {
   ]
 
   /// The fields of a new tender (validated by the caller with `TenderFields.validate`).
-  static func fields(_ tender: Etimad_Tenders_V1_Tender, into violations: inout [EtimadError.FieldViolation])
+  static func fields(
+    _ tender: Etimad_Tenders_V1_Tender, into violations: inout [EtimadError.FieldViolation]
+  )
     -> TenderFields
   {
     var fields = TenderFields(

@@ -112,10 +112,13 @@ public enum TenderLookups {
       ]),
   ]
 
-  private static func main(_ code: String, _ ar: String, _ en: String, _ subs: [(String, String, String)])
+  private static func main(
+    _ code: String, _ ar: String, _ en: String, _ subs: [(String, String, String)]
+  )
     -> MainActivity
   {
     MainActivity(
-      entry: .init(code: code, ar: ar, en: en), subActivities: subs.map { .init(code: "\(code).\($0.0)", ar: $0.1, en: $0.2) })
+      entry: .init(code: code, ar: ar, en: en),
+      subActivities: subs.map { .init(code: "\(code).\($0.0)", ar: $0.1, en: $0.2) })
   }
 }

@@ -84,7 +84,8 @@ public enum TenderRules {
         .init(
           field: "last_offer_time", reason: "NOTHING_EXTENDED",
           description: .init(
-            en: "Give at least one date later than its current value.", ar: "حدد موعدًا واحدًا على الأقل لاحقًا لموعده الحالي.")))
+            en: "Give at least one date later than its current value.",
+            ar: "حدد موعدًا واحدًا على الأقل لاحقًا لموعده الحالي.")))
     }
     violations += dateViolations(proposed, prefix: "")
     violations += textViolations(reason, field: "reason", required: true, maximum: 500)
@@ -125,7 +126,8 @@ public enum TenderRules {
   public static func referenceNumber(_ text: String) -> String? {
     let value = asciiDigits(text.trimmingCharacters(in: .whitespaces)).uppercased()
     guard (1...32).contains(value.count),
-      value.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "/" })
+      value.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "/" }
+      )
     else { return nil }
     return value
   }
@@ -150,7 +152,11 @@ public enum TenderRules {
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.isEmpty {
       return required
-        ? [.init(field: field, reason: "REQUIRED", description: .init(en: "\(field) is required.", ar: "الحقل \(field) مطلوب."))]
+        ? [
+          .init(
+            field: field, reason: "REQUIRED",
+            description: .init(en: "\(field) is required.", ar: "الحقل \(field) مطلوب."))
+        ]
         : []
     }
     if trimmed.count < minimum || trimmed.count > maximum {
@@ -162,7 +168,8 @@ public enum TenderRules {
             ar: "يجب أن يتكون الحقل \(field) من \(minimum) إلى \(maximum) حرفًا."))
       ]
     }
-    if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
+    if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })
+    {
       return [
         .init(
           field: field, reason: "CONTROL_CHARACTERS",

@@ -163,7 +163,8 @@ enum TenderSearch {
     var byID: [Int64: StoredTender] = [:]
     for row in try Row.fetchAll(
       db,
-      sql: "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
+      sql:
+        "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
       arguments: StatementArguments(ids))
     {
       let id: Int64 = row["id"]

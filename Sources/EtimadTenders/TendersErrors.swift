@@ -7,7 +7,8 @@ enum TendersErrors {
   static func error(
     _ code: EtimadError.Code, _ reason: String, en: String, ar: String, metadata: [String: String] = [:]
   ) -> EtimadError {
-    EtimadError(code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
+    EtimadError(
+      code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
   }
 
   /// A tender that does not exist, or that the caller may not see: answered alike.

@@ -141,7 +141,8 @@ public struct TendersStore: Sendable {
       let extended = try Self.load(db, id: id, agency: agency)
       return (
         .with { $0.tender = extended.message(now: time) },
-        AuditRecord(target: "tender/\(id)", summary: "dates extended, last offer \(current.lastOffer) -> \(new.lastOffer)")
+        AuditRecord(
+          target: "tender/\(id)", summary: "dates extended, last offer \(current.lastOffer) -> \(new.lastOffer)")
       )
     }
   }
@@ -160,7 +161,10 @@ public struct TendersStore: Sendable {
         sql: "UPDATE tenders SET state = ?, status_reason = ?, update_time = ? WHERE id = ?",
         arguments: [state.rawValue, reason, time, id])
       let cancelled = try Self.load(db, id: id, agency: agency)
-      return (.with { $0.tender = cancelled.message(now: time) }, AuditRecord(target: "tender/\(id)", summary: "\(state.rawValue)"))
+      return (
+        .with { $0.tender = cancelled.message(now: time) },
+        AuditRecord(target: "tender/\(id)", summary: "\(state.rawValue)")
+      )
     }
   }
 
@@ -197,21 +201,10 @@ public struct TendersStore: Sendable {
   func get(id: Int64, viewer agency: String?) async throws -> Tender {
     let now = Int64(database.clock.now.timeIntervalSince1970)
     return try await database.read { db in
-      guard var tender = try Self.fetch(db, id: id) else { throw TendersErrors.notFound }
+      guard let tender = try Self.fetch(db, id: id) else { throw TendersErrors.notFound }
       let own = agency != nil && tender.agencyCode == agency
       guard own || TenderRules.isPublic(state: tender.state, publish: tender.fields.dates.publish, now: now) else {
         throw TendersErrors.notFound
-      }
-      tender.extensions = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT extend_time, reason, employee, previous_last_offer_time, last_offer_time
-          FROM tender_extensions WHERE tender_id = ? ORDER BY id
-          """, arguments: [id]
-      ).map {
-        StoredTender.Extension(
-          time: $0["extend_time"], reason: $0["reason"], employee: $0["employee"],
-          previousLastOffer: $0["previous_last_offer_time"], lastOffer: $0["last_offer_time"])
       }
       return tender.message(now: now)
     }
@@ -228,12 +221,26 @@ public struct TendersStore: Sendable {
   static func fetch(_ db: Database, id: Int64) throws -> StoredTender? {
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id = ?",
+        db,
+        sql:
+          "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id = ?",
         arguments: [id])
     else { return nil }
     let regions = try String.fetchAll(
       db, sql: "SELECT region_code FROM tender_regions WHERE tender_id = ? ORDER BY region_code", arguments: [id])
-    return StoredTender(row: row, regions: regions)
+    var tender = StoredTender(row: row, regions: regions)
+    tender.extensions = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT extend_time, reason, employee, previous_last_offer_time, last_offer_time
+        FROM tender_extensions WHERE tender_id = ? ORDER BY id
+        """, arguments: [id]
+    ).map {
+      StoredTender.Extension(
+        time: $0["extend_time"], reason: $0["reason"], employee: $0["employee"],
+        previousLastOffer: $0["previous_last_offer_time"], lastOffer: $0["last_offer_time"])
+    }
+    return tender
   }
 
   static func checkReferenceFree(_ db: Database, _ reference: String, except id: Int64?) throws {

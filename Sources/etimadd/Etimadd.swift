@@ -13,7 +13,9 @@ struct Etimadd: AsyncParsableCommand {
     commandName: "etimadd",
     abstract: "The Etimad daemon: individuals' side of the platform over TLS gRPC.",
     version: EtimadVersion.current,
-    subcommands: [Serve.self, Migrate.self, Certs.self, Registry.self, Agency.self, Demo.self, Version.self, Tenders.self],
+    subcommands: [
+      Serve.self, Migrate.self, Certs.self, Registry.self, Agency.self, Demo.self, Version.self, Tenders.self,
+    ],
     defaultSubcommand: Serve.self
   )
 }

@@ -13,7 +13,9 @@ struct Tenders: AsyncParsableCommand {
 
   struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Publish COUNT generated tenders of the registered agencies (run 'etimadd demo' first), then rebuild the index.")
+      abstract:
+        "Publish COUNT generated tenders of the registered agencies (run 'etimadd demo' first), then rebuild the index."
+    )
     @OptionGroup var options: ConfigOptions
 
     @Option(help: "How many tenders to add.")

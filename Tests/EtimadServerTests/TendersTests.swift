@@ -8,9 +8,10 @@ import Testing
 
 @Suite("Tenders: publish and Arabic-aware search")
 struct TendersTests {
-  /// Riyadh noon today, on a clock the tests move.
+  /// The current second, on a clock the tests move (the TLS certificates the daemon issues
+  /// start at this time, so it cannot be in the future).
   static func clock() -> ManualClock {
-    ManualClock(Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 + 9 * 3600))
+    ManualClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 60))
   }
 
   @Test("a draft is invisible to the public and to other agencies until published; then everyone finds it")
@@ -125,7 +126,8 @@ struct TendersTests {
         #expect(noReason?.code == .invalidArgument)
         // Past the opening time the order rule refuses it too
         let pastOpening = await failure {
-          _ = try await agency.extendTenderDates(tender.id, lastOffer: offer.addingTimeInterval(3 * 86_400), reason: "x")
+          _ = try await agency.extendTenderDates(
+            tender.id, lastOffer: offer.addingTimeInterval(3 * 86_400), reason: "x")
         }
         #expect(pastOpening?.code == .invalidArgument)
         let extended = try await agency.extendTenderDates(
@@ -137,7 +139,9 @@ struct TendersTests {
         #expect(extended.extensions.first?.employee == "emp-2001")
         #expect(extended.remaining.days == 23)
         // Closing before the last offer time is refused; after it, the tender is complete
-        #expect(await failure { _ = try await agency.closeTender(tender.id, outcome: .complete) }?.reason == "OFFERS_STILL_OPEN")
+        #expect(
+          await failure { _ = try await agency.closeTender(tender.id, outcome: .complete) }?.reason
+            == "OFFERS_STILL_OPEN")
         clock.advance(by: 24 * 86_400)
         let closedExtend = await failure {
           _ = try await agency.extendTenderDates(tender.id, opening: offer.addingTimeInterval(9 * 86_400), reason: "x")
@@ -157,7 +161,8 @@ struct TendersTests {
     try await TestDaemon.with(clock: clock) { daemon in
       try await EtimadClient.withClient(try await daemon.tendersAgency("MOE")) { agency in
         try await EtimadClient.withClient(daemon.publicClient()) { anonymous in
-          let tender = try await agency.publish(sampleTender(reference: "C-1", name: "إنشاء مدرسة ابتدائية", now: clock.now))
+          let tender = try await agency.publish(
+            sampleTender(reference: "C-1", name: "إنشاء مدرسة ابتدائية", now: clock.now))
           let cancelled = try await agency.cancelTender(tender.id, reason: "إعادة دراسة الاحتياج")
           #expect(cancelled.status == .cancelled)
           let seen = try await anonymous.tender(tender.id)
@@ -167,7 +172,8 @@ struct TendersTests {
           #expect(try await anonymous.searchTenders("مدرسة").tenders.map(\.status) == [.cancelled])
           #expect(try await anonymous.searchTenders("مدرسة") { $0.category = .active }.tenders.isEmpty)
           #expect(await failure { _ = try await agency.cancelTender(tender.id, reason: "x") }?.reason == "TENDER_FINAL")
-          let draft = try await agency.createTender(sampleTender(reference: "C-2", name: "إنشاء مدرسة ثانوية", now: clock.now))
+          let draft = try await agency.createTender(
+            sampleTender(reference: "C-2", name: "إنشاء مدرسة ثانوية", now: clock.now))
           #expect(try await agency.cancelTender(draft.id, reason: "خطأ").status == .withdrawn)
           #expect(await failure { _ = try await anonymous.tender(draft.id) }?.code == .notFound)
           // A tender scheduled for later is planned and hidden until its publish time

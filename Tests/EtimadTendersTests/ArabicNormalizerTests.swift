@@ -54,7 +54,10 @@ struct ArabicNormalizerTests {
 
   @Test("words split at spaces and punctuation, Arabic punctuation included")
   func wordSplitting() {
-    #expect(ArabicNormalizer.words("توريد، وتركيب؛ أجهزة (حاسب) آلي - 2025/14") == ["توريد", "وتركيب", "اجهزه", "حاسب", "الي", "2025", "14"])
+    #expect(
+      ArabicNormalizer.words("توريد، وتركيب؛ أجهزة (حاسب) آلي - 2025/14") == [
+        "توريد", "وتركيب", "اجهزه", "حاسب", "الي", "2025", "14",
+      ])
     #expect(ArabicNormalizer.words("  \"quoted\" OR NOT* ^x:y ") == ["quoted", "or", "not", "x", "y"])
     #expect(ArabicNormalizer.words("") == [])
   }

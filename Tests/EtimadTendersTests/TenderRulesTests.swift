@@ -7,7 +7,8 @@ import Testing
 struct TenderRulesTests {
   static let day: Int64 = 86_400
   static let start: Int64 = 1_764_000_000
-  static let dates = TenderDates(publish: start, lastEnquiry: start + 5 * day, lastOffer: start + 20 * day, opening: start + 21 * day)
+  static let dates = TenderDates(
+    publish: start, lastEnquiry: start + 5 * day, lastOffer: start + 20 * day, opening: start + 21 * day)
 
   @Test("dates in order, equal dates included, are accepted")
   func orderedDates() {
@@ -95,7 +96,8 @@ struct TenderRulesTests {
   func fields() {
     var fields = TenderFields(
       referenceNumber: "٢٥٠١", tenderNumber: "12/1446", name: "  توريد أجهزة طبية ", description: "", branch: "",
-      typeCode: "general_tender", mainActivity: "medical", subActivity: "medical.devices", regions: ["riyadh", "riyadh"],
+      typeCode: "general_tender", mainActivity: "medical", subActivity: "medical.devices",
+      regions: ["riyadh", "riyadh"],
       insideKingdom: true, bookletPrice: 50_000, dates: Self.dates)
     #expect(fields.validate().isEmpty)
     #expect(fields.referenceNumber == "2501")

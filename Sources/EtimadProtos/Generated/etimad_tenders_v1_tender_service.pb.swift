@@ -602,7 +602,7 @@ public nonisolated struct Etimad_Tenders_V1_Tender: @unchecked Sendable {
     set {_uniqueStorage()._statusReason = newValue}
   }
 
-  /// Output only. Date extensions, oldest first.
+  /// Output only. Date extensions, oldest first (SearchTenders leaves them out).
   public var extensions: [Etimad_Tenders_V1_DateExtension] {
     get {_storage._extensions}
     set {_uniqueStorage()._extensions = newValue}
