@@ -34,11 +34,15 @@ public struct SearchText: Sendable, Equatable {
   /// True when the text holds no word (empty, or only punctuation): no text condition.
   public var isEmpty: Bool { words.isEmpty }
 
-  /// The FTS5 MATCH expression: `"w1" "w2" "w3"*` (all words, the last as a prefix).
+  /// The FTS5 MATCH expression: `"w1" AND "w2" AND "w3"*` (all words, the last as a prefix).
   public var matchExpression: String {
     words.enumerated().map { index, word in
-      let quoted = "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-      return index == words.count - 1 ? quoted + "*" : quoted
-    }.joined(separator: " ")
+      index == words.count - 1 ? Self.quoted(word) + "*" : Self.quoted(word)
+    }.joined(separator: " AND ")
+  }
+
+  /// A word as an FTS5 string: in double quotes, quotes inside doubled.
+  static func quoted(_ word: String) -> String {
+    "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

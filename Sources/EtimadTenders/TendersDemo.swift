@@ -68,30 +68,9 @@ public enum TendersDemo {
     return id
   }
 
-  /// Rebuilds the whole search index from the tenders; returns how many were indexed.
+  /// Rebuilds the whole search index; returns how many tenders were indexed.
   @discardableResult
   public static func reindex(_ db: Database) throws -> Int {
-    try db.execute(sql: "DELETE FROM tenders_fts")
-    let insert = try db.makeStatement(
-      sql: "INSERT INTO tenders_fts (rowid, name, description, reference, agency) VALUES (?, ?, ?, ?, ?)")
-    let rows = try Row.fetchCursor(
-      db,
-      sql: """
-        SELECT t.id, t.name, t.description, t.reference_number, t.tender_number, t.branch, a.name_ar, a.name_en
-        FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code
-        """)
-    var count = 0
-    while let row = try rows.next() {
-      let reference: String = row["reference_number"]
-      let number: String = row["tender_number"]
-      let agency = [row["name_ar"] ?? "", row["name_en"] ?? "", row["branch"] as String].joined(separator: " ")
-      try insert.execute(arguments: [
-        row["id"] as Int64, ArabicNormalizer.normalize(row["name"]), ArabicNormalizer.normalize(row["description"]),
-        ArabicNormalizer.normalize(reference + " " + number), ArabicNormalizer.normalize(agency),
-      ])
-      count += 1
-    }
-    try db.execute(sql: "INSERT INTO tenders_fts (tenders_fts) VALUES ('optimize')")
-    return count
+    try SearchIndex.rebuild(db)
   }
 }

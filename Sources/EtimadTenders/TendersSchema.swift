@@ -50,6 +50,11 @@ public enum TendersSchema {
           CREATE INDEX tenders_type ON tenders (type_code, publish_time);
           CREATE INDEX tenders_main_activity ON tenders (main_activity, publish_time);
           CREATE INDEX tenders_sub_activity ON tenders (sub_activity, publish_time);
+          -- Every column a search filters on, by id: a text search checks each match here
+          -- instead of reading the whole tender row.
+          CREATE INDEX tenders_facets ON tenders (
+            id, state, publish_time, last_offer_time, booklet_price, type_code, main_activity, sub_activity, agency_code
+          );
           CREATE TABLE tender_regions (
             tender_id INTEGER NOT NULL REFERENCES tenders(id),
             region_code TEXT NOT NULL,
@@ -75,6 +80,8 @@ public enum TendersSchema {
           CREATE VIRTUAL TABLE tenders_fts USING fts5(
             name, description, reference, agency, tokenize = 'unicode61 remove_diacritics 2'
           );
+          -- The normalised words of the index, to expand the last word typed.
+          CREATE TABLE tender_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
           """)
       try seedLookups(db)
     }

@@ -256,26 +256,8 @@ public struct TendersStore: Sendable {
     }
   }
 
-  /// Writes the tender's normalised search text: name, description, reference and tender
-  /// numbers, and the agency's names with the branch.
+  /// Writes the tender's normalised search text.
   static func index(_ db: Database, id: Int64) throws {
-    guard
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT t.name, t.description, t.reference_number, t.tender_number, t.branch, a.name_ar, a.name_en
-          FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id = ?
-          """, arguments: [id])
-    else { return }
-    func text(_ parts: String?...) -> String {
-      ArabicNormalizer.normalize(parts.compactMap { $0 }.joined(separator: " "))
-    }
-    try db.execute(sql: "DELETE FROM tenders_fts WHERE rowid = ?", arguments: [id])
-    try db.execute(
-      sql: "INSERT INTO tenders_fts (rowid, name, description, reference, agency) VALUES (?, ?, ?, ?, ?)",
-      arguments: [
-        id, text(row["name"]), text(row["description"]), text(row["reference_number"], row["tender_number"]),
-        text(row["name_ar"], row["name_en"], row["branch"]),
-      ])
+    try SearchIndex.write(db, id: id)
   }
 }

@@ -6,18 +6,18 @@ import Testing
 struct SearchTextTests {
   @Test("words are quoted and the last one is a prefix")
   func expression() throws {
-    #expect(try SearchText("صيانة المباني").matchExpression == "\"صيانه\" \"المباني\"*")
+    #expect(try SearchText("صيانة المباني").matchExpression == "\"صيانه\" AND \"المباني\"*")
     #expect(try SearchText("CT").matchExpression == "\"ct\"*")
   }
 
   @Test(
     "operators, quotes and SQL are only words",
     arguments: [
-      ("a OR b", "\"a\" \"or\" \"b\"*"),
-      ("NEAR(a b)", "\"near\" \"a\" \"b\"*"),
+      ("a OR b", "\"a\" AND \"or\" AND \"b\"*"),
+      ("NEAR(a b)", "\"near\" AND \"a\" AND \"b\"*"),
       ("\"unbalanced", "\"unbalanced\"*"),
-      ("'; DROP TABLE tenders; --", "\"drop\" \"table\" \"tenders\"*"),
-      ("name:x ^y -z *", "\"name\" \"x\" \"y\" \"z\"*"),
+      ("'; DROP TABLE tenders; --", "\"drop\" AND \"table\" AND \"tenders\"*"),
+      ("name:x ^y -z *", "\"name\" AND \"x\" AND \"y\" AND \"z\"*"),
     ])
   func literal(text: String, expected: String) throws {
     #expect(try SearchText(text).matchExpression == expected)
