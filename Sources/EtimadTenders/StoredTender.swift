@@ -3,6 +3,7 @@ import EtimadProtos
 import Foundation
 import GRDB
 import SwiftProtobuf
+import Synchronization
 
 /// A tender as stored, with what its messages show: the agency's names and its extensions.
 struct StoredTender: Sendable {
@@ -109,12 +110,34 @@ struct StoredTender: Sendable {
   }
 
   static func date(_ seconds: Int64) -> Etimad_Tenders_V1_TenderDate {
-    let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+    let (hijri, gregorian) = RiyadhDays.dates(seconds)
     return .with {
       $0.time = .init(seconds: seconds)
-      $0.hijri = calendarDate(RiyadhCalendars.hijri, date, .hijri)
-      $0.gregorian = calendarDate(RiyadhCalendars.gregorian, date, .gregorian)
+      $0.hijri = hijri
+      $0.gregorian = gregorian
     }
+  }
+}
+
+/// The Hijri and Gregorian dates of Riyadh days, computed once per day: Foundation's
+/// Umm al-Qura calendar goes through ICU on Linux and cost more than the rest of a search
+/// page when called for every date of every row.
+enum RiyadhDays {
+  private static let cache = Mutex<[Int64: (Etimad_Type_V1_CalendarDate, Etimad_Type_V1_CalendarDate)]>([:])
+
+  static func dates(_ seconds: Int64) -> (hijri: Etimad_Type_V1_CalendarDate, gregorian: Etimad_Type_V1_CalendarDate) {
+    // Riyadh is UTC+3 all year (no daylight saving).
+    let day = (seconds + 3 * 3_600).floorDivided(by: 86_400)
+    if let known = cache.withLock({ $0[day] }) { return known }
+    let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+    let dates = (
+      calendarDate(RiyadhCalendars.hijri, date, .hijri), calendarDate(RiyadhCalendars.gregorian, date, .gregorian)
+    )
+    cache.withLock {
+      if $0.count > 50_000 { $0.removeAll() }
+      $0[day] = dates
+    }
+    return dates
   }
 
   static func calendarDate(
@@ -127,6 +150,13 @@ struct StoredTender: Sendable {
       $0.day = Int32(parts.day ?? 0)
       $0.calendar = kind
     }
+  }
+}
+
+extension Int64 {
+  fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+    let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+    return remainder < 0 ? quotient - 1 : quotient
   }
 }
 

@@ -120,7 +120,8 @@ enum TenderSearch {
       if let value = query.agency { add("t.agency_code = ?", value) }
       if !query.regions.isEmpty {
         conditions.append(
-          "t.id IN (SELECT tender_id FROM tender_regions WHERE region_code IN (\(placeholders(query.regions.count))))")
+          "EXISTS (SELECT 1 FROM tender_regions r WHERE r.tender_id = t.id AND r.region_code IN (\(placeholders(query.regions.count))))"
+        )
         arguments += query.regions
       }
       if let value = query.priceMin { add("t.booklet_price >= ?", value) }

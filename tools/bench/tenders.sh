@@ -56,8 +56,8 @@ run() {
 }
 run "Health/Check" grpc.health.v1.Health/Check
 run "single word" "$search" -d '{"query":"صيانة"}'
-run "multi-word" "$search" -d '{"query":"توريد أجهزة طبية"}'
-run "rare word" "$search" -d '{"query":"الغسيل الكلوي"}'
+run "multi-word" "$search" -d '{"query":"صيانة أنظمة التكييف"}'
+run "rare words" "$search" -d '{"query":"غسيل كلوي"}'
 run "English prefix" "$search" -d '{"query":"supply of comp"}'
 run "filtered text" "$search" -d '{"query":"توريد","mainActivityCode":"medical","regionCodes":["riyadh","makkah"],"category":"TENDER_CATEGORY_ACTIVE","bookletPrice":{"max":{"amountHalalas":"100000"}}}'
 run "filters, by date" "$search" -d '{"typeCode":"general_tender","regionCodes":["eastern"],"category":"TENDER_CATEGORY_ACTIVE"}'
