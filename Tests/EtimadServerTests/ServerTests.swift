@@ -53,7 +53,7 @@ struct ServerTests {
           Set(services) == [
             "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection", "etimad.platform.v1.PlatformService",
-            "etimad.identity.v1.IdentityService",
+            "etimad.identity.v1.IdentityService", "etimad.tenders.v1.TenderService",
           ])
         // And the file comes with every file it imports
         let names = try answers[1].fileDescriptorResponse.fileDescriptorProto.map {
