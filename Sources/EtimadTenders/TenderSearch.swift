@@ -37,7 +37,7 @@ struct TenderQuery: Sendable {
 
 /// Where the next page starts. Sorted orders resume after the last row's (value, id): a
 /// keyset that stays exact while tenders are added. Relevance pages walk windows of the
-/// `TenderSearch.window` newest matching tenders (by id, newest first): `window` is the
+/// `TenderSearch.window` newest text matches (by id, newest first): `window` is the
 /// exclusive upper id bound of the current window and `offset` the position inside its bm25
 /// order. Sorting every match by bm25 costs time in proportion to the matches (a common word
 /// matches a quarter of 100k tenders: 80-150 ms on this machine), while a window bounds each
@@ -155,32 +155,41 @@ enum TenderSearch {
     }
   }
 
-  /// Relevance: bm25 order inside windows of the newest matches, window after window. One
-  /// query per window walks the newest `window` matches (FTS5 reads its doclists newest first
-  /// and stops there) and scores them; the sort happens here.
+  /// Relevance: bm25 order inside windows of the newest text matches, window after window.
+  /// A window is bounded by the text alone (FTS5 finds its oldest id reading the doclists
+  /// newest first, no row lookups), then the matches in it that pass the filters are scored
+  /// and sorted here; a selective filter costs a few windows, not a scan of every match.
   static func ranked(
     _ db: Database, filters: Filters, size: Int, after cursor: SearchCursor?
   ) throws -> ([Int64], SearchCursor?) {
+    guard let match = filters.arguments.first else { return ([], nil) }
     var upper = cursor?.window ?? Int64.max
     var offset = max(0, min(cursor?.offset ?? 0, window))
     var ids: [Int64] = []
     let base = filters.from + " WHERE " + filters.conditions.joined(separator: " AND ")
     while true {
+      // The oldest id of this window: the window-th newest text match below `upper`.
+      let lower = try Int64.fetchOne(
+        db,
+        sql: """
+          SELECT rowid FROM tenders_fts WHERE tenders_fts MATCH ? AND rowid < ?
+          ORDER BY rowid DESC LIMIT 1 OFFSET ?
+          """, arguments: [match, upper, window - 1])
       var scored: [(id: Int64, score: Double)] = []
       let rows = try Row.fetchCursor(
         db,
         sql: """
-          SELECT t.id, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) \(base) AND tenders_fts.rowid < ?
-          ORDER BY tenders_fts.rowid DESC LIMIT ?
-          """, arguments: StatementArguments(filters.arguments + [upper, window]))
+          SELECT t.id, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) \(base)
+            AND tenders_fts.rowid < ? AND tenders_fts.rowid >= ?
+          """, arguments: StatementArguments(filters.arguments + [upper, lower ?? 0]))
       while let row = try rows.next() { scored.append((row[0], row[1])) }
       scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.id < $1.id) }
       let need = size - ids.count
       ids += scored.dropFirst(offset).prefix(need).map(\.id)
       if offset + need < scored.count { return (ids, SearchCursor(window: upper, offset: offset + need)) }
       // This window is done; an older one follows only if this one was full.
-      guard scored.count == window, let oldest = scored.map(\.id).min() else { return (ids, nil) }
-      upper = oldest
+      guard let lower else { return (ids, nil) }
+      upper = lower
       offset = 0
       if ids.count == size {
         let more =

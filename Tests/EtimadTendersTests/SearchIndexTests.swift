@@ -63,6 +63,32 @@ struct SearchIndexTests {
     } while cursor != nil && pages < 1_000
     #expect(seen.count == expected)
     #expect(Set(seen).count == seen.count)
+    // With a filter, windows that hold few or no passing matches are walked through
+    var medical = query
+    medical.mainActivity = "medical"
+    let filtered = medical
+    let expectedFiltered = try await database.read { db in
+      try Int.fetchOne(
+        db,
+        sql: """
+          SELECT count(*) FROM tenders_fts JOIN tenders t ON t.id = tenders_fts.rowid
+          WHERE tenders_fts MATCH ? AND t.main_activity = 'medical'
+          """, arguments: ["\"توريد\"*"]) ?? 0
+    }
+    var filteredSeen: [Int64] = []
+    cursor = nil
+    pages = 0
+    repeat {
+      let (tenders, next) = try await database.read { [cursor] db in
+        try TenderSearch.page(db, query: filtered, viewer: nil, now: Self.now, size: 7, after: cursor)
+      }
+      #expect(tenders.allSatisfy { $0.fields.mainActivity == "medical" })
+      filteredSeen += tenders.map(\.id)
+      cursor = next
+      pages += 1
+    } while cursor != nil && pages < 1_000
+    #expect(filteredSeen.count == expectedFiltered)
+    #expect(Set(filteredSeen).count == filteredSeen.count)
   }
 
   @Test("the last word expands to the indexed words it begins, in Arabic and English")
