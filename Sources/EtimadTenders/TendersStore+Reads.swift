@@ -15,7 +15,15 @@ extension TendersStore {
       try db.execute(sql: "PRAGMA mmap_size = 268435456")
       let (tenders, next) = try TenderSearch.page(
         db, query: query, viewer: viewer, now: now, size: size, after: cursor)
-      return (tenders.map { $0.message(now: now) }, next)
+      // A result row is what Etimad's list shows: no description (GetTender has it), which
+      // halves the page on the wire.
+      return (
+        tenders.map {
+          var message = $0.message(now: now)
+          message.description_p = ""
+          return message
+        }, next
+      )
     }
   }
 

@@ -1127,6 +1127,8 @@ public nonisolated struct Etimad_Tenders_V1_SearchTendersResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The rows as Etimad's list shows them: every field but `description` and `extensions`
+  /// (GetTender returns those).
   public var tenders: [Etimad_Tenders_V1_Tender] = []
 
   /// Pass as `page_token` with the same filters for the next page; empty on the last page.
