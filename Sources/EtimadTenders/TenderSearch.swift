@@ -220,9 +220,9 @@ enum TenderSearch {
         ORDER BY t.\(key.column) \(direction), t.id \(direction) LIMIT ?
         """, arguments: StatementArguments(arguments + [size + 1]))
     let page = rows.prefix(size)
-    let ids: [Int64] = page.map { $0["id"] }
+    let ids: [Int64] = page.map { $0[0] }
     guard rows.count > size, let last = page.last else { return (ids, nil) }
-    return (ids, SearchCursor(value: last["sort_value"], id: last["id"]))
+    return (ids, SearchCursor(value: last[1], id: last[0]))
   }
   /// The tenders with these ids, in the order given.
   static func load(_ db: Database, ids: [Int64]) throws -> [StoredTender] {
@@ -233,7 +233,7 @@ enum TenderSearch {
       db, sql: "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code",
       arguments: StatementArguments(ids))
     {
-      regions[row["tender_id"], default: []].append(row["region_code"])
+      regions[row[0], default: []].append(row[1])
     }
     var byID: [Int64: StoredTender] = [:]
     for row in try Row.fetchAll(
@@ -242,7 +242,7 @@ enum TenderSearch {
         "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
       arguments: StatementArguments(ids))
     {
-      let id: Int64 = row["id"]
+      let id: Int64 = row[0]
       byID[id] = StoredTender(row: row, regions: regions[id] ?? [])
     }
     return ids.compactMap { byID[$0] }
