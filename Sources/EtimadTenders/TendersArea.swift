@@ -3,14 +3,17 @@ import EtimadKit
 /// The tenders area as the daemon assembles it: migrations, services, access rules, jobs, demo data.
 public enum TendersArea {
   /// Forward-only migrations of the area, applied after identity's.
-  public static let migrations: [Migration] = []
+  public static let migrations: [Migration] = TendersSchema.migrations
 
   public static func make(_ context: AreaContext) throws -> ServiceArea {
-    ServiceArea(services: [], serviceNames: [], rules: [:])
+    let service = TendersService(
+      store: TendersStore(database: context.database),
+      paging: Paging(key: context.secret.key(for: "tenders-page-tokens")))
+    return ServiceArea(services: [service], serviceNames: [TendersAccess.service], rules: TendersAccess.rules)
   }
 
   /// Seeds the demo data; returns lines for `etimadd demo` to print.
   public static func seedDemo(_ demo: DemoContext) async throws -> [String] {
-    []
+    try await TendersDemo.seed(demo)
   }
 }

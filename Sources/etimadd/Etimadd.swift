@@ -15,7 +15,7 @@ struct Etimadd: AsyncParsableCommand {
     version: EtimadVersion.current,
     subcommands: [
       Serve.self, Migrate.self, Certs.self, Registry.self, Agency.self, Demo.self, Version.self,
-      Debts.self, Payments.self,
+      Debts.self, Payments.self, Tenders.self,
     ],
     defaultSubcommand: Serve.self
   )

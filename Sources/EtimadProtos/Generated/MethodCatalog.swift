@@ -202,6 +202,54 @@ public enum MethodCatalog {
       service: "etimad.platform.v1.PlatformService", method: "ValidateIdentifiers", kind: .unary,
       requestType: Etimad_Platform_V1_ValidateIdentifiersRequest.self,
       responseType: Etimad_Platform_V1_ValidateIdentifiersResponse.self),
+    "etimad.tenders.v1.TenderService/CreateTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "CreateTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_CreateTenderRequest.self,
+      responseType: Etimad_Tenders_V1_CreateTenderResponse.self),
+    "etimad.tenders.v1.TenderService/UpdateTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "UpdateTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_UpdateTenderRequest.self,
+      responseType: Etimad_Tenders_V1_UpdateTenderResponse.self),
+    "etimad.tenders.v1.TenderService/PublishTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "PublishTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_PublishTenderRequest.self,
+      responseType: Etimad_Tenders_V1_PublishTenderResponse.self),
+    "etimad.tenders.v1.TenderService/ExtendDates": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "ExtendDates", kind: .unary,
+      requestType: Etimad_Tenders_V1_ExtendDatesRequest.self,
+      responseType: Etimad_Tenders_V1_ExtendDatesResponse.self),
+    "etimad.tenders.v1.TenderService/CancelTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "CancelTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_CancelTenderRequest.self,
+      responseType: Etimad_Tenders_V1_CancelTenderResponse.self),
+    "etimad.tenders.v1.TenderService/CloseTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "CloseTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_CloseTenderRequest.self,
+      responseType: Etimad_Tenders_V1_CloseTenderResponse.self),
+    "etimad.tenders.v1.TenderService/GetTender": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "GetTender", kind: .unary,
+      requestType: Etimad_Tenders_V1_GetTenderRequest.self,
+      responseType: Etimad_Tenders_V1_GetTenderResponse.self),
+    "etimad.tenders.v1.TenderService/SearchTenders": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "SearchTenders", kind: .unary,
+      requestType: Etimad_Tenders_V1_SearchTendersRequest.self,
+      responseType: Etimad_Tenders_V1_SearchTendersResponse.self),
+    "etimad.tenders.v1.TenderService/ListAgencies": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "ListAgencies", kind: .unary,
+      requestType: Etimad_Tenders_V1_ListAgenciesRequest.self,
+      responseType: Etimad_Tenders_V1_ListAgenciesResponse.self),
+    "etimad.tenders.v1.TenderService/ListRegions": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "ListRegions", kind: .unary,
+      requestType: Etimad_Tenders_V1_ListRegionsRequest.self,
+      responseType: Etimad_Tenders_V1_ListRegionsResponse.self),
+    "etimad.tenders.v1.TenderService/ListActivities": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "ListActivities", kind: .unary,
+      requestType: Etimad_Tenders_V1_ListActivitiesRequest.self,
+      responseType: Etimad_Tenders_V1_ListActivitiesResponse.self),
+    "etimad.tenders.v1.TenderService/ListTenderTypes": MethodCatalogEntry(
+      service: "etimad.tenders.v1.TenderService", method: "ListTenderTypes", kind: .unary,
+      requestType: Etimad_Tenders_V1_ListTenderTypesRequest.self,
+      responseType: Etimad_Tenders_V1_ListTenderTypesResponse.self),
     "grpc.health.v1.Health/Check": MethodCatalogEntry(
       service: "grpc.health.v1.Health", method: "Check", kind: .unary,
       requestType: Grpc_Health_V1_HealthCheckRequest.self,

@@ -1,0 +1,61 @@
+/// Folds the spellings of one word to one form, so that a tender written one way is found
+/// when typed another: applied to the indexed text and to the user's query alike.
+///
+/// - alef with madda, hamza above or below, and wasla (آ أ إ ٱ) become a bare alef (ا);
+/// - alef maqsura (ى) becomes yaa (ي), taa marbuta (ة) becomes haa (ه);
+/// - tatweel (ـ) and the harakat U+064B-U+065F and U+0670 (dagger alef) are removed;
+/// - Arabic-Indic (٠-٩) and Persian (۰-۹) digits become ASCII digits;
+/// - other letters are lowercased (English case folding).
+///
+/// SQLite's FTS5 tokenizer folds nothing Arabic and splits words at harakat, so the text must
+/// reach it already normalised.
+public enum ArabicNormalizer {
+  public static func normalize(_ text: String) -> String {
+    var scalars = String.UnicodeScalarView()
+    scalars.reserveCapacity(text.unicodeScalars.count)
+    for scalar in text.unicodeScalars {
+      switch scalar.value {
+      case 0x0622, 0x0623, 0x0625, 0x0671: scalars.append("\u{0627}")
+      case 0x0649: scalars.append("\u{064A}")
+      case 0x0629: scalars.append("\u{0647}")
+      case 0x0640, 0x064B...0x065F, 0x0670: continue
+      case 0x0660...0x0669: scalars.append(Unicode.Scalar(0x30 + scalar.value - 0x0660)!)
+      case 0x06F0...0x06F9: scalars.append(Unicode.Scalar(0x30 + scalar.value - 0x06F0)!)
+      case 0x41...0x5A: scalars.append(Unicode.Scalar(scalar.value + 0x20)!)
+      case 0...0x7F, 0x0600...0x06FF: scalars.append(scalar)
+      default:
+        // Other scripts: Unicode lowercase mapping (Latin letters with accents, and so on).
+        scalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+      }
+    }
+    return String(scalars)
+  }
+
+  /// The words of `text` after normalisation, split where SQLite FTS5's `unicode61`
+  /// tokenizer splits: every character that is not a letter, a number or private use
+  /// separates words.
+  public static func words(_ text: String) -> [String] {
+    var words: [String] = []
+    var current = String.UnicodeScalarView()
+    for scalar in normalize(text).unicodeScalars {
+      if isWordCharacter(scalar) {
+        current.append(scalar)
+      } else if !current.isEmpty {
+        words.append(String(current))
+        current = String.UnicodeScalarView()
+      }
+    }
+    if !current.isEmpty { words.append(String(current)) }
+    return words
+  }
+
+  static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+      .decimalNumber, .letterNumber, .otherNumber, .privateUse:
+      true
+    default:
+      false
+    }
+  }
+}

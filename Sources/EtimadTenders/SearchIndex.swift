@@ -1,0 +1,62 @@
+import GRDB
+
+/// The tenders' search index: the FTS5 table of normalised text (rowid = tender id) and the
+/// vocabulary of its words, which expands the prefix of the last word typed.
+enum SearchIndex {
+  /// A last word with more completions than this is left to FTS5's own prefix query.
+  static let maximumCompletions = 24
+
+  /// The text of the tenders named by `condition` (a `WHERE` on `t`), normalised.
+  static let source = """
+    SELECT t.id, t.name, t.description, t.reference_number, t.tender_number, t.branch, a.name_ar, a.name_en
+    FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code
+    """
+
+  /// Writes (or rewrites) the search text of the tenders `rows` come from.
+  static func write(_ db: Database, rows: RowCursor) throws {
+    let delete = try db.cachedStatement(sql: "DELETE FROM tenders_fts WHERE rowid = ?")
+    let insert = try db.cachedStatement(
+      sql: "INSERT INTO tenders_fts (rowid, name, description, reference, agency) VALUES (?, ?, ?, ?, ?)")
+    let term = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tender_terms (term) VALUES (?)")
+    while let row = try rows.next() {
+      let id: Int64 = row["id"]
+      let texts = [
+        row["name"] as String, row["description"] as String,
+        (row["reference_number"] as String) + " " + (row["tender_number"] as String),
+        [row["name_ar"] as String? ?? "", row["name_en"] as String? ?? "", row["branch"] as String].joined(
+          separator: " "),
+      ].map(ArabicNormalizer.normalize)
+      try delete.execute(arguments: [id])
+      try insert.execute(arguments: [id, texts[0], texts[1], texts[2], texts[3]])
+      for word in Set(texts.flatMap(ArabicNormalizer.words)) { try term.execute(arguments: [word]) }
+    }
+  }
+
+  /// Indexes one tender.
+  static func write(_ db: Database, id: Int64) throws {
+    try write(db, rows: try Row.fetchCursor(db, sql: source + " WHERE t.id = ?", arguments: [id]))
+  }
+
+  /// Rebuilds the whole index; returns how many tenders were indexed.
+  static func rebuild(_ db: Database) throws -> Int {
+    try db.execute(sql: "DELETE FROM tenders_fts; DELETE FROM tender_terms;")
+    try write(db, rows: try Row.fetchCursor(db, sql: source))
+    try db.execute(sql: "INSERT INTO tenders_fts (tenders_fts) VALUES ('optimize')")
+    return try Int.fetchOne(db, sql: "SELECT count(*) FROM tenders_fts") ?? 0
+  }
+
+  /// The FTS5 expression for `text`: every word quoted, the last one expanded to the indexed
+  /// words it begins (an OR that FTS5 reads lazily, where its own prefix query would merge
+  /// every matching doclist before returning the first row).
+  static func matchExpression(_ db: Database, _ text: SearchText) throws -> String {
+    guard let last = text.words.last else { return "" }
+    let completions = try String.fetchAll(
+      db, sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+      arguments: [last, last + "\u{10FFFF}", maximumCompletions + 1])
+    guard !completions.isEmpty, completions.count <= maximumCompletions else { return text.matchExpression }
+    let head = text.words.dropLast().map(SearchText.quoted)
+    // FTS5 takes no implicit AND before a parenthesis: every AND is spelled out.
+    return (head + ["(" + completions.map(SearchText.quoted).joined(separator: " OR ") + ")"]).joined(
+      separator: " AND ")
+  }
+}

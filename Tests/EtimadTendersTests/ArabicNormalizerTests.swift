@@ -1,0 +1,64 @@
+import Testing
+
+@testable import EtimadTenders
+
+@Suite("Arabic normaliser")
+struct ArabicNormalizerTests {
+  @Test(
+    "every spelling of a real tender title folds to one form",
+    arguments: [
+      // Hamza forms, taa marbuta, harakat and tatweel.
+      ("إنشاء مبنى إدارة التعليم بمنطقة الرياض", "انشاء مبني اداره التعليم بمنطقه الرياض"),
+      ("اِنْشَاءُ مَبْنَى إِدَارَةِ التَّعْلِيمِ", "انشاء مبني اداره التعليم"),
+      ("انشــاء مبنـى ادارة التعليـــم", "انشاء مبني اداره التعليم"),
+      // Alef with madda and wasla, alef maqsura.
+      ("توريد آلات تصوير لمستشفى الملك فهد", "توريد الات تصوير لمستشفي الملك فهد"),
+      ("ٱلصيانة والتشغيل لمبنى الوزارة", "الصيانه والتشغيل لمبني الوزاره"),
+      // Dagger alef (U+0670) as in هٰذا, and shadda and sukun.
+      ("هٰذه المنافسة لصيانة الطُّرُق", "هذه المنافسه لصيانه الطرق"),
+      // Arabic-Indic and Persian digits in reference numbers and years.
+      ("منافسة رقم ٢٥٠١٣٩٠٠٩٨٧٦ لعام ١٤٤٦هـ", "منافسه رقم 250139009876 لعام 1446ه"),
+      ("Reference ۲۵۰۱۳۹", "reference 250139"),
+      // English is case-folded; Latin accents are left to the tokenizer.
+      ("Supply of CT Scanners for King Fahad Hospital", "supply of ct scanners for king fahad hospital"),
+      ("Café SUPPLIES", "café supplies"),
+    ])
+  func folds(original: String, expected: String) {
+    #expect(ArabicNormalizer.normalize(original) == expected)
+  }
+
+  @Test("each folded character on its own")
+  func singleCharacters() {
+    for alef in ["آ", "أ", "إ", "ٱ"] { #expect(ArabicNormalizer.normalize(alef) == "ا") }
+    #expect(ArabicNormalizer.normalize("ى") == "ي")
+    #expect(ArabicNormalizer.normalize("ة") == "ه")
+    #expect(ArabicNormalizer.normalize("ـ") == "")
+    for mark in 0x064B...0x065F { #expect(ArabicNormalizer.normalize("ب" + String(UnicodeScalar(mark)!)) == "ب") }
+    #expect(ArabicNormalizer.normalize("ه\u{0670}") == "ه")
+    #expect(ArabicNormalizer.normalize("٠١٢٣٤٥٦٧٨٩") == "0123456789")
+    #expect(ArabicNormalizer.normalize("۰۱۲۳۴۵۶۷۸۹") == "0123456789")
+    // Letters that are not folded stay as they are.
+    #expect(ArabicNormalizer.normalize("ؤئء") == "ؤئء")
+  }
+
+  @Test("all spellings of one title give the same words")
+  func sameWords() {
+    let spellings = [
+      "صيانة وتشغيل مستشفى الأمير سلطان", "صيانه وتشغيل مستشفي الامير سلطان", "صِيَانَةُ وَتَشْغِيلُ مُسْتَشْفَى الأَمِيرِ سُلْطَانَ",
+      "صيــانة وتشغيــل مستشفـى الإمير سلطان",
+    ]
+    let words = spellings.map(ArabicNormalizer.words)
+    #expect(Set(words.map { $0.joined(separator: " ") }).count == 1)
+    #expect(words[0] == ["صيانه", "وتشغيل", "مستشفي", "الامير", "سلطان"])
+  }
+
+  @Test("words split at spaces and punctuation, Arabic punctuation included")
+  func wordSplitting() {
+    #expect(
+      ArabicNormalizer.words("توريد، وتركيب؛ أجهزة (حاسب) آلي - 2025/14") == [
+        "توريد", "وتركيب", "اجهزه", "حاسب", "الي", "2025", "14",
+      ])
+    #expect(ArabicNormalizer.words("  \"quoted\" OR NOT* ^x:y ") == ["quoted", "or", "not", "x", "y"])
+    #expect(ArabicNormalizer.words("") == [])
+  }
+}

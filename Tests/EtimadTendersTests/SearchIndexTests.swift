@@ -1,0 +1,114 @@
+import EtimadKit
+import Foundation
+import GRDB
+import Testing
+
+@testable import EtimadTenders
+
+/// The search index and the relevance windows on a real SQLite file, without a server.
+@Suite("Search index")
+struct SearchIndexTests {
+  static let now: Int64 = 1_780_000_000
+
+  /// A database with the tenders tables, an agencies table like identity's, and `count`
+  /// generated tenders (every one published).
+  static func database(count: Int) throws -> (EtimadDatabase, String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenders-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let agencies = Migration("test.agencies") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE agencies (code TEXT PRIMARY KEY, name_ar TEXT NOT NULL, name_en TEXT NOT NULL,
+            state TEXT NOT NULL, certificate_serial TEXT, create_time REAL NOT NULL, revoke_time REAL);
+          INSERT INTO agencies VALUES ('MOH', 'وزارة الصحة', 'Ministry of Health', 'active', NULL, 0, NULL);
+          """)
+    }
+    let database = try EtimadDatabase(
+      path: directory.appendingPathComponent("etimad.sqlite").path, migrations: [agencies] + TendersSchema.migrations,
+      clock: ManualClock(Date(timeIntervalSince1970: TimeInterval(now))))
+    try database.pool.write { db in
+      for index in 0..<count {
+        let fields = TenderGenerator.tender(index: index, base: now, publishOffset: -Int64(index % 30 + 1) * 86_400)
+        try TendersDemo.insert(db, fields, agency: "MOH", state: .published, employee: "test", time: now)
+      }
+      try TendersDemo.reindex(db)
+    }
+    return (database, directory.path)
+  }
+
+  static func query(_ text: String) throws -> TenderQuery {
+    TenderQuery(text: try SearchText(text), order: .relevance, reverse: false)
+  }
+
+  @Test("relevance pages walk every window: each match exactly once, best first inside a window")
+  func windows() async throws {
+    let (database, directory) = try Self.database(count: 1_500)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let query = try Self.query("توريد")
+    let expected = try await database.read { db in
+      try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM tenders_fts WHERE tenders_fts MATCH ?", arguments: ["\"توريد\"*"]) ?? 0
+    }
+    #expect(expected > TenderSearch.window)
+    var seen: [Int64] = []
+    var cursor: SearchCursor?
+    var pages = 0
+    repeat {
+      let (tenders, next) = try await database.read { [cursor] db in
+        try TenderSearch.page(db, query: query, viewer: nil, now: Self.now, size: 37, after: cursor)
+      }
+      seen += tenders.map(\.id)
+      cursor = next
+      pages += 1
+    } while cursor != nil && pages < 1_000
+    #expect(seen.count == expected)
+    #expect(Set(seen).count == seen.count)
+    // With a filter, windows that hold few or no passing matches are walked through
+    var medical = query
+    medical.mainActivity = "medical"
+    let filtered = medical
+    let expectedFiltered = try await database.read { db in
+      try Int.fetchOne(
+        db,
+        sql: """
+          SELECT count(*) FROM tenders_fts JOIN tenders t ON t.id = tenders_fts.rowid
+          WHERE tenders_fts MATCH ? AND t.main_activity = 'medical'
+          """, arguments: ["\"توريد\"*"]) ?? 0
+    }
+    var filteredSeen: [Int64] = []
+    cursor = nil
+    pages = 0
+    repeat {
+      let (tenders, next) = try await database.read { [cursor] db in
+        try TenderSearch.page(db, query: filtered, viewer: nil, now: Self.now, size: 7, after: cursor)
+      }
+      #expect(tenders.allSatisfy { $0.fields.mainActivity == "medical" })
+      filteredSeen += tenders.map(\.id)
+      cursor = next
+      pages += 1
+    } while cursor != nil && pages < 1_000
+    #expect(filteredSeen.count == expectedFiltered)
+    #expect(Set(filteredSeen).count == filteredSeen.count)
+  }
+
+  @Test("the last word expands to the indexed words it begins, in Arabic and English")
+  func prefixExpansion() async throws {
+    let (database, directory) = try Self.database(count: 60)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let expression = try await database.read { db in
+      try SearchIndex.matchExpression(db, try SearchText("توريد أجهز"))
+    }
+    #expect(expression.hasPrefix("\"توريد\" AND ("))
+    #expect(expression.contains("\"اجهزه\""))
+    let english = try await database.read { db in try SearchIndex.matchExpression(db, try SearchText("SUPP")) }
+    #expect(english.contains("\"supply\""))
+    // A prefix nothing begins falls back to FTS5's own prefix query, which finds nothing.
+    let none = try await database.read { db in try SearchIndex.matchExpression(db, try SearchText("zzzq")) }
+    #expect(none == "\"zzzq\"*")
+    let found = try await database.read { db in
+      try TenderSearch.page(db, query: try Self.query("توريد أجهز"), viewer: nil, now: Self.now, size: 100, after: nil)
+    }
+    #expect(!found.tenders.isEmpty)
+    #expect(found.tenders.allSatisfy { ArabicNormalizer.normalize($0.fields.name).contains("اجهز") })
+  }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Tender search figures on the release daemon over a realistic corpus:
+# - seeds N_TENDERS (default 100k) generated tenders (Arabic and English titles built from the
+#   activity vocabularies) with `etimadd tenders seed`, which prints the FTS5 index build time;
+# - then SearchTenders p50/p99 and calls/s at 16 concurrent (etimad-probe bench) for a
+#   single-word query, a multi-word query, a filtered query and a filter-only browse, next
+#   to Health/Check measured the same way in the same run. Target: SearchTenders p99 <= 3 ms.
+#
+#   tools/bench/tenders.sh                    # builds the release daemon and probe first
+#   SKIP_BUILD=1 N=5000 N_TENDERS=100000 tools/bench/tenders.sh
+#
+# Everything runs on 127.0.0.1 and stops when the script exits.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+N=${N:-5000}
+N_TENDERS=${N_TENDERS:-100000}
+CONCURRENCY=${CONCURRENCY:-16}
+ETIMADD=${ETIMADD:-$root/.build/release/etimadd}
+PROBE=${PROBE:-$root/.build/release/etimad-probe}
+if [[ ${SKIP_BUILD:-} != 1 ]]; then
+  swift build -c release --product etimadd
+  swift build -c release --product etimad-probe
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/etimad-tenders-bench.XXXXXX")
+daemon=
+cleanup() {
+  [[ -n $daemon ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export ETIMAD_PASSWORD_HASH_LOG_N=10
+"$ETIMADD" demo --data-dir "$tmp/data" --accounts 0 >"$tmp/demo.out"
+echo "seeding $N_TENDERS tenders:"
+"$ETIMADD" tenders seed --data-dir "$tmp/data" --count "$N_TENDERS" | sed 's/^/  /'
+echo "  database: $(du -h "$tmp/data/etimad.sqlite" | cut -f1)"
+"$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
+  --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
+daemon=$!
+for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
+addr=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
+[[ -n $addr ]] || { cat "$tmp/serve.err"; exit 1; }
+port=${addr##*:}
+echo "daemon at $addr (release); etimad-probe bench, $CONCURRENCY concurrent, $N calls each, anonymous:"
+
+probe=("$PROBE" bench --addr "localhost:$port" --tls-ca-cert "$tmp/data/tls/ca.pem" -n "$N" -c "$CONCURRENCY"
+  --format json)
+search=etimad.tenders.v1.TenderService/SearchTenders
+declare -a names results
+run() {
+  names+=("$1")
+  results+=("$("${probe[@]}" "${@:2}")")
+}
+run "Health/Check" grpc.health.v1.Health/Check
+run "single word" "$search" -d '{"query":"صيانة"}'
+run "multi-word" "$search" -d '{"query":"صيانة أنظمة التكييف"}'
+run "rare words" "$search" -d '{"query":"غسيل كلوي"}'
+run "English prefix" "$search" -d '{"query":"supply of comp"}'
+run "filtered text" "$search" -d '{"query":"توريد","mainActivityCode":"medical","regionCodes":["riyadh","makkah"],"category":"TENDER_CATEGORY_ACTIVE","bookletPrice":{"max":{"amountHalalas":"100000"}}}'
+run "filters, by date" "$search" -d '{"typeCode":"general_tender","regionCodes":["eastern"],"category":"TENDER_CATEGORY_ACTIVE"}'
+run "browse newest" "$search" -d '{}'
+python3 - "${names[@]}" -- "${results[@]}" <<'PY'
+import json, sys
+args = sys.argv[1:]
+split = args.index("--")
+names, results = args[:split], [json.loads(r) for r in args[split + 1:]]
+health = results[0]
+for name, r in zip(names, results):
+    ratio = r["rps"] / health["rps"]
+    print(f"  {name:17} {r['rps']:8.0f} calls/s ({ratio:4.2f}x health)  p50 {r['p50_ms']:7.3f} ms"
+          f"  p99 {r['p99_ms']:7.3f} ms  errors {r['errors']}")
+worst = max(r["p99_ms"] for r in results[1:])
+print(f"  worst SearchTenders p99 {worst:.3f} ms (target <= 3 ms)")
+PY
