@@ -33,7 +33,11 @@ public struct Paging: Sendable {
   /// An opaque token that resumes after `cursor`, bound to the request's `filters` (any stable
   /// description of the filters) and signed so that a tampered token is refused.
   public func token<Cursor: Codable>(for cursor: Cursor, filters: String) -> String {
-    let body = (try? JSONEncoder().encode(cursor)) ?? Data()
+    // Sorted keys: the same position always gets the same token (Linux's JSONEncoder orders
+    // keys differently from run to run otherwise).
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let body = (try? encoder.encode(cursor)) ?? Data()
     let mac = signature(body: body, filters: filters)
     return (body + mac).base64URLEncoded()
   }

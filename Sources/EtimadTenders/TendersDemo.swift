@@ -19,9 +19,11 @@ public enum TendersDemo {
           index: index, base: now, publishOffset: -Int64(1 + index % 40) * 86_400, prefix: "D")
         let state: TenderState =
           switch index {
-          case 0..<demo.agencies.count: .draft
-          case 5: .cancelled
-          case 6: .complete
+          // The last two, so that however many demo agencies take the first (draft) places,
+          // one cancelled and one complete tender are always there.
+          case 40: .cancelled
+          case 41: .complete
+          case 0..<min(demo.agencies.count, 20): .draft
           default: .published
           }
         var dates = fields.dates
