@@ -13,27 +13,11 @@
 #
 # Everything runs on 127.0.0.1 and stops when the script exits.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+source "$(dirname "$0")/common.sh" debts
 N=${N:-20000}
 PAYMENTS=${PAYMENTS:-5000}
 DEBTS=${DEBTS:-100000}
 DEBTORS=${DEBTORS:-10000}
-ETIMADD=${ETIMADD:-$root/.build/release/etimadd}
-PROBE=${PROBE:-$root/.build/release/etimad-probe}
-if [[ ${SKIP_BUILD:-} != 1 ]]; then
-  swift build -c release --product etimadd
-  swift build -c release --product etimad-probe
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/etimad-debts-bench.XXXXXX")
-daemon=
-cleanup() {
-  [[ -n $daemon ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 export ETIMAD_PASSWORD_HASH_LOG_N=10
 "$ETIMADD" demo --data-dir "$tmp/data" --accounts 2 >"$tmp/demo.out"

@@ -11,25 +11,9 @@
 #
 # Everything runs on 127.0.0.1 and stops when the script exits.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+source "$(dirname "$0")/common.sh" login
 N=${N:-20000}
 SECONDS_LOGIN=${SECONDS_LOGIN:-20}
-ETIMADD=${ETIMADD:-$root/.build/release/etimadd}
-PROBE=${PROBE:-$root/.build/release/etimad-probe}
-if [[ ${SKIP_BUILD:-} != 1 ]]; then
-  swift build -c release --product etimadd
-  swift build -c release --product etimad-probe
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/etimad-login-bench.XXXXXX")
-daemon=
-cleanup() {
-  [[ -n $daemon ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 export ETIMAD_PASSWORD_HASH_LOG_N=15 ETIMAD_SIGN_IN_RATE_PER_PEER=1000000 ETIMAD_SIGN_IN_RATE_PER_ID=1000000
 "$ETIMADD" demo --data-dir "$tmp/data" --accounts 16 >"$tmp/demo.out"

@@ -11,26 +11,10 @@
 #
 # Everything runs on 127.0.0.1 and stops when the script exits.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+source "$(dirname "$0")/common.sh" tenders
 N=${N:-5000}
 N_TENDERS=${N_TENDERS:-100000}
 CONCURRENCY=${CONCURRENCY:-16}
-ETIMADD=${ETIMADD:-$root/.build/release/etimadd}
-PROBE=${PROBE:-$root/.build/release/etimad-probe}
-if [[ ${SKIP_BUILD:-} != 1 ]]; then
-  swift build -c release --product etimadd
-  swift build -c release --product etimad-probe
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/etimad-tenders-bench.XXXXXX")
-daemon=
-cleanup() {
-  [[ -n $daemon ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 export ETIMAD_PASSWORD_HASH_LOG_N=10
 "$ETIMADD" demo --data-dir "$tmp/data" --accounts 0 >"$tmp/demo.out"
