@@ -254,14 +254,26 @@ public struct IdentityStore: Sendable {
   }
 
   func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
-    // Three single-row lookups by key without a transaction around them: the account and the
-    // civil record do not change together, and the session was just checked by the token.
+    // One statement, no transaction around it, columns read by position (GRDB's lookup by
+    // name lowercases every name on every access): WhoAmI is the reference signed-in call.
     try await database.readStatement { db in
-      guard let account = try Account.load(db, id: id), let person = try CivilRegistry.person(id, db),
-        let session = try StoredSession.fetchOne(
-          db.cachedStatement(sql: "SELECT * FROM sessions WHERE id = ?"), arguments: [sessionID])
+      guard
+        let row = try Row.fetchOne(
+          db.cachedStatement(
+            sql: """
+              SELECT a.email, a.locked_until, a.create_time, p.id_type, p.name_ar, p.name_en, p.mobile,
+                s.id, s.create_time, s.expire_time, s.idle_expire_time, s.peer
+              FROM accounts a JOIN persons p ON p.id_number = a.id_number
+              JOIN sessions s ON s.id = ? AND s.id_number = a.id_number
+              WHERE a.id_number = ?
+              """), arguments: [sessionID, id])
       else { return nil }
-      return (account.message(person: person, now: clock.now), session.message(current: true))
+      let account = Account.message(
+        idNumber: id, email: row[0], lockedUntil: row[1], createTime: row[2], idType: row[3], nameAr: row[4],
+        nameEn: row[5], mobile: row[6], now: clock.now)
+      let session = StoredSession(
+        id: row[7], idNumber: id, createTime: row[8], expireTime: row[9], idleExpireTime: row[10], peer: row[11])
+      return (account, session.message(current: true))
     }
   }
 
@@ -361,17 +373,27 @@ struct Account: Sendable, FetchableRecord, Decodable {
   }
 
   func message(person: Person, now: Date) -> Etimad_Identity_V1_Account {
+    Self.message(
+      idNumber: idNumber, email: email, lockedUntil: lockedUntil, createTime: createTime, idType: person.idType,
+      nameAr: person.nameAr, nameEn: person.nameEn, mobile: person.mobile, now: now)
+  }
+
+  /// The account as callers see it: names from the civil record, the mobile masked.
+  static func message(
+    idNumber: String, email: String, lockedUntil: Double?, createTime: Double, idType: String, nameAr: String,
+    nameEn: String, mobile: String, now: Date
+  ) -> Etimad_Identity_V1_Account {
     .with {
       $0.personID = .with {
         $0.number = idNumber
-        $0.type = person.idType == "iqama" ? .iqama : .nationalID
+        $0.type = idType == "iqama" ? .iqama : .nationalID
       }
       $0.name = .with {
-        $0.ar = person.nameAr
-        $0.en = person.nameEn
+        $0.ar = nameAr
+        $0.en = nameEn
       }
       $0.email = email
-      $0.maskedMobile = (try? SaudiMobile(parsing: person.mobile).masked) ?? ""
+      $0.maskedMobile = (try? SaudiMobile(parsing: mobile).masked) ?? ""
       $0.state = (lockedUntil ?? 0) > now.timeIntervalSince1970 ? .locked : .active
       $0.createTime = .init(timeIntervalSince1970: createTime)
     }
