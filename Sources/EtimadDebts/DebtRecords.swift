@@ -214,8 +214,12 @@ enum DebtView {
 
   /// GetDebt's read: the row, its ledger figures and pending requests in one statement (the
   /// plan, when there is one, in a second), nil when `caller` may not see it.
+  /// Thrown by `load(... planReads: false)` for a debt with an instalment plan, whose state
+  /// needs further statements in the same snapshot.
+  struct NeedsSnapshot: Error {}
+
   static func load(
-    _ db: Database, id: Int64, for caller: DebtCaller, today: CivilDay, graceDays: Int
+    _ db: Database, id: Int64, for caller: DebtCaller, today: CivilDay, graceDays: Int, planReads: Bool = true
   ) throws
     -> Etimad_Debts_V1_Debt?
   {
@@ -253,6 +257,7 @@ enum DebtView {
       cancelled: Halalas(found[24]), total: Halalas(found[25]))
     let kinds = { (list: String?) in (list ?? "").split(separator: ",").map(String.init) }
     var planState: PlanRules.State?
+    if found[28] as Bool, !planReads { throw NeedsSnapshot() }
     if found[28] as Bool, let plan = try PlanRow.latest(db, debtID: id) {
       let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
       planState = try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays)

@@ -247,12 +247,22 @@ public struct DebtsStore: DebtStorage {
   func getDebt(id: Int64, caller: DebtCaller) async throws -> Etimad_Debts_V1_Debt {
     let now = clock.now
     let graceDays = graceDays
-    return try await database.read { db in
-      guard
-        let debt = try DebtView.load(
-          db, id: id, for: caller, today: CivilDay.inRiyadh(now), graceDays: graceDays)
-      else { throw DebtsErrors.debtNotFound }
-      return debt
+    let today = CivilDay.inRiyadh(now)
+    do {
+      // Most debts have no plan: their view is one statement, read without a transaction.
+      return try await database.readStatement { db in
+        guard
+          let debt = try DebtView.load(
+            db, id: id, for: caller, today: today, graceDays: graceDays, planReads: false)
+        else { throw DebtsErrors.debtNotFound }
+        return debt
+      }
+    } catch is DebtView.NeedsSnapshot {
+      return try await database.read { db in
+        guard let debt = try DebtView.load(db, id: id, for: caller, today: today, graceDays: graceDays)
+        else { throw DebtsErrors.debtNotFound }
+        return debt
+      }
     }
   }
 
