@@ -51,7 +51,7 @@ enum SearchIndex {
   static func matchExpression(_ db: Database, _ text: SearchText) throws -> String {
     guard let last = text.words.last else { return "" }
     let completions = try String.fetchAll(
-      db, sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+      db.cachedStatement(sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?"),
       arguments: [last, last + "\u{10FFFF}", maximumCompletions + 1])
     guard !completions.isEmpty, completions.count <= maximumCompletions else { return text.matchExpression }
     let head = text.words.dropLast().map(SearchText.quoted)

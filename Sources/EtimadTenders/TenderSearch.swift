@@ -170,18 +170,18 @@ enum TenderSearch {
     while true {
       // The oldest id of this window: the window-th newest text match below `upper`.
       let lower = try Int64.fetchOne(
-        db,
-        sql: """
-          SELECT rowid FROM tenders_fts WHERE tenders_fts MATCH ? AND rowid < ?
-          ORDER BY rowid DESC LIMIT 1 OFFSET ?
-          """, arguments: [match, upper, window - 1])
+        db.cachedStatement(
+          sql: """
+            SELECT rowid FROM tenders_fts WHERE tenders_fts MATCH ? AND rowid < ?
+            ORDER BY rowid DESC LIMIT 1 OFFSET ?
+            """), arguments: [match, upper, window - 1])
       var scored: [(id: Int64, score: Double)] = []
       let rows = try Row.fetchCursor(
-        db,
-        sql: """
-          SELECT t.id, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) \(base)
-            AND tenders_fts.rowid < ? AND tenders_fts.rowid >= ?
-          """, arguments: StatementArguments(filters.arguments + [upper, lower ?? 0]))
+        db.cachedStatement(
+          sql: """
+            SELECT t.id, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) \(base)
+              AND tenders_fts.rowid < ? AND tenders_fts.rowid >= ?
+            """), arguments: StatementArguments(filters.arguments + [upper, lower ?? 0]))
       while let row = try rows.next() { scored.append((row[0], row[1])) }
       scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.id < $1.id) }
       let need = size - ids.count
@@ -194,7 +194,7 @@ enum TenderSearch {
       if ids.count == size {
         let more =
           try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 \(base) AND tenders_fts.rowid < ?)",
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(base) AND tenders_fts.rowid < ?)"),
             arguments: StatementArguments(filters.arguments + [upper])) ?? false
         return (ids, more ? SearchCursor(window: upper, offset: 0) : nil)
       }
@@ -214,11 +214,11 @@ enum TenderSearch {
     }
     let direction = key.descending ? "DESC" : "ASC"
     let rows = try Row.fetchAll(
-      db,
-      sql: """
-        SELECT t.id, t.\(key.column) AS sort_value \(filters.from) WHERE \(conditions.joined(separator: " AND "))
-        ORDER BY t.\(key.column) \(direction), t.id \(direction) LIMIT ?
-        """, arguments: StatementArguments(arguments + [size + 1]))
+      db.cachedStatement(
+        sql: """
+          SELECT t.id, t.\(key.column) AS sort_value \(filters.from) WHERE \(conditions.joined(separator: " AND "))
+          ORDER BY t.\(key.column) \(direction), t.id \(direction) LIMIT ?
+          """), arguments: StatementArguments(arguments + [size + 1]))
     let page = rows.prefix(size)
     let ids: [Int64] = page.map { $0[0] }
     guard rows.count > size, let last = page.last else { return (ids, nil) }
@@ -230,16 +230,18 @@ enum TenderSearch {
     let marks = placeholders(ids.count)
     var regions: [Int64: [String]] = [:]
     for row in try Row.fetchAll(
-      db, sql: "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code",
+      db.cachedStatement(
+        sql: "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code"),
       arguments: StatementArguments(ids))
     {
       regions[row[0], default: []].append(row[1])
     }
     var byID: [Int64: StoredTender] = [:]
     for row in try Row.fetchAll(
-      db,
-      sql:
-        "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
+      db.cachedStatement(
+        sql:
+          "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))"
+      ),
       arguments: StatementArguments(ids))
     {
       let id: Int64 = row[0]
