@@ -11,9 +11,6 @@ Run: ETIMAD_BIN=/path/to/etimadd pytest Tests/Interop/python/test_debts.py
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
 import time
 import uuid
 
@@ -23,21 +20,6 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 import conftest
-
-
-def _generate_debts_stubs() -> None:
-    out = conftest._stub_dir
-    assert out, "conftest did not generate the stub directory"
-    protos = sorted(p.relative_to(conftest.PROTOS).as_posix()
-                    for p in (conftest.PROTOS / "etimad/debts/v1").glob("*.proto"))
-    command = [sys.executable, "-m", "grpc_tools.protoc", f"--proto_path={conftest.PROTOS}",
-               f"--python_out={out}", f"--grpc_python_out={out}", *protos]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    importlib.invalidate_caches()
-
-
-_generate_debts_stubs()
 
 from etimad.debts.v1 import debt_pb2  # noqa: E402
 from etimad.debts.v1 import debt_service_pb2 as debts_pb2  # noqa: E402

@@ -15,9 +15,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
-import tempfile
 import time
 import unicodedata
 import uuid
@@ -27,13 +24,6 @@ import grpc
 import pytest
 from google.protobuf import timestamp_pb2
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-_STUBS = tempfile.mkdtemp(prefix="etimad-payments-stubs-")
-subprocess.run(
-    [sys.executable, "-m", "grpc_tools.protoc", f"--proto_path={REPO_ROOT / 'Protos'}",
-     f"--python_out={_STUBS}", f"--grpc_python_out={_STUBS}", "etimad/payments/v1/payment_service.proto"],
-    check=True, capture_output=True)
-sys.path.insert(0, _STUBS)
 
 from etimad.identity.v1 import identity_service_pb2 as identity_pb2  # noqa: E402
 from etimad.identity.v1 import identity_service_pb2_grpc as identity_pb2_grpc  # noqa: E402

@@ -9,29 +9,10 @@ Run: ETIMAD_BIN=/path/to/etimadd pytest Tests/Interop/python/test_tenders.py
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 import grpc
 import pytest
 
 
-def _tenders_stubs() -> str:
-    """Generates the tenders stubs next to conftest.py's (which cover the shared types): the
-    `etimad` package is a namespace package, so both directories serve it."""
-    protos = Path(__file__).resolve().parents[3] / "Protos"
-    out = tempfile.mkdtemp(prefix="etimad-interop-tenders-")
-    atexit.register(shutil.rmtree, out, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"--proto_path={protos}", f"--python_out={out}",
-                    f"--grpc_python_out={out}", "etimad/tenders/v1/tender_service.proto"], check=True)
-    return out
-
-
-sys.path.insert(0, _tenders_stubs())
 from etimad.tenders.v1 import tender_service_pb2 as tenders_pb2  # noqa: E402
 from etimad.tenders.v1 import tender_service_pb2_grpc as tenders_pb2_grpc  # noqa: E402
 
