@@ -5,8 +5,8 @@ import Logging
 
 /// The one place where errors become wire statuses: an `EtimadError` becomes a
 /// `google.rpc.Status` with its details in the caller's language; an `RPCError` passes
-/// through; anything else is logged and answered INTERNAL without its text, which may hold
-/// internals. GRPCCore turns an unknown error thrown below an interceptor into UNKNOWN with
+/// through; an error after the call was cancelled (a client that hung up) is CANCELLED;
+/// anything else is logged and answered INTERNAL without its text, which may hold internals. GRPCCore turns an unknown error thrown below an interceptor into UNKNOWN with
 /// the error as its cause; that cause is mapped here too.
 struct ErrorMappingInterceptor: ServerInterceptor {
   let logger: Logger
@@ -44,6 +44,13 @@ struct ErrorMappingInterceptor: ServerInterceptor {
     case let error as any RPCErrorConvertible:
       return RPCError(error)
     case is CancellationError:
+      return RPCError(code: .cancelled, message: "The call was cancelled.")
+    case _ where context.cancellation.isCancelled:
+      // The client went away (or the deadline passed) mid-call; writes then fail with I/O
+      // errors that are not the server's fault.
+      logger.debug(
+        "call ended after cancellation",
+        metadata: ["request.id": "\(CallInfo.current.requestID)", "error": "\(String(reflecting: error))"])
       return RPCError(code: .cancelled, message: "The call was cancelled.")
     default:
       logger.error(
