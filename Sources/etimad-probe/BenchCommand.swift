@@ -114,6 +114,15 @@ enum Load {
         return .unknown
       }
     }
+    return await load(
+      method: entry.fullName, total: total, concurrency: concurrency, warmup: warmup, call: call)
+  }
+
+  /// Warms up with `warmup` calls, then makes `total` calls from `concurrency` workers and
+  /// reports their latencies and failures; `call` returns nil on success or the status code.
+  static func load(
+    method: String, total: Int, concurrency: Int, warmup: Int, call: @escaping @Sendable () async -> RPCError.Code?
+  ) async -> LoadReport {
     // Warm-up: connection, TLS, caches.
     await withTaskGroup(of: Void.self) { group in
       for worker in 0..<min(concurrency, max(warmup, 1)) {
@@ -149,7 +158,7 @@ enum Load {
     }
     let elapsed = ContinuousClock.now - start
     return LoadReport(
-      method: entry.fullName, calls: total, concurrency: concurrency, seconds: elapsed / .seconds(1),
+      method: method, calls: total, concurrency: concurrency, seconds: elapsed / .seconds(1),
       histogram: results.0, errors: results.1)
   }
 }

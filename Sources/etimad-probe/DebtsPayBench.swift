@@ -55,38 +55,9 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
           return .unknown
         }
       }
-      await withTaskGroup(of: Void.self) { group in
-        for worker in 0..<min(concurrency, max(warmup, 1)) {
-          group.addTask { for _ in stride(from: worker, to: warmup, by: concurrency) { _ = await call() } }
-        }
-      }
-      let budget = CallBudget(total)
-      let start = ContinuousClock.now
-      let results = await withTaskGroup(of: (Histogram<UInt64>, [String: Int]).self) { group in
-        for _ in 0..<concurrency {
-          group.addTask {
-            var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-            var errors: [String: Int] = [:]
-            while budget.take() {
-              let began = ContinuousClock.now
-              let code = await call()
-              histogram.record(UInt64(max(1, (ContinuousClock.now - began) / .microseconds(1))))
-              if let code { errors["\(code)", default: 0] += 1 }
-            }
-            return (histogram, errors)
-          }
-        }
-        var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        var errors: [String: Int] = [:]
-        for await (histogram, workerErrors) in group {
-          merged.add(histogram)
-          errors.merge(workerErrors, uniquingKeysWith: +)
-        }
-        return (merged, errors)
-      }
-      return LoadReport(
-        method: "etimad.debts.v1.DebtService/RecordPayment", calls: total, concurrency: concurrency,
-        seconds: (ContinuousClock.now - start) / .seconds(1), histogram: results.0, errors: results.1)
+      return await Load.load(
+        method: "etimad.debts.v1.DebtService/RecordPayment", total: total, concurrency: concurrency, warmup: warmup,
+        call: call)
     }
     print(connection.format == .json ? report.json : report.text)
   }
