@@ -66,7 +66,7 @@ struct DebtRow: Sendable {
     create_time, update_time, submit_time, approve_time
     """
 
-  init(row: Row) {
+  init(row: SQLRow) {
     id = row[0]
     agencyCode = row[1]
     fields = DebtFields(
@@ -87,19 +87,15 @@ struct DebtRow: Sendable {
   /// The debt if `caller` may see it: an agency its own, a debtor those on their ID number
   /// from OUTSTANDING on. Anything else reads as not found.
   static func load(_ db: Database, id: Int64, for caller: DebtCaller) throws -> DebtRow? {
-    let row: Row?
     switch caller {
     case .agency(let code, _):
-      row = try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT \(columns) FROM debts WHERE id = ? AND agency_code = ?"),
-        arguments: [id, code])
+      try db.fetchOne(
+        "SELECT \(columns) FROM debts WHERE id = ? AND agency_code = ?", [.int(id), .text(code)], DebtRow.init(row:))
     case .debtor(let idNumber):
-      row = try Row.fetchOne(
-        db.cachedStatement(
-          sql: "SELECT \(columns) FROM debts WHERE id = ? AND debtor_id_number = ? AND state IN \(visibleStates)"),
-        arguments: [id, idNumber])
+      try db.fetchOne(
+        "SELECT \(columns) FROM debts WHERE id = ? AND debtor_id_number = ? AND state IN \(visibleStates)",
+        [.int(id), .text(idNumber)], DebtRow.init(row:))
     }
-    return row.map(DebtRow.init(row:))
   }
 
   /// What a debtor sees: registered debts, not the agency's drafts.
@@ -219,7 +215,8 @@ enum DebtView {
   struct NeedsSnapshot: Error {}
 
   static func load(
-    _ db: Database, id: Int64, for caller: DebtCaller, today: CivilDay, graceDays: Int, planReads: Bool = true
+    _ db: any SQLStatements, id: Int64, for caller: DebtCaller, today: CivilDay, graceDays: Int,
+    planReads: Bool = true
   ) throws
     -> Etimad_Debts_V1_Debt?
   {
@@ -231,40 +228,48 @@ enum DebtView {
     case .debtor(let idNumber):
       (owner, ownerID) = ("d.debtor_id_number = ? AND d.state IN \(DebtRow.visibleStates)", idNumber)
     }
-    let statement = try db.cachedStatement(
-      sql: """
-        SELECT \(DebtRow.columns),
-          COALESCE(m.adjustments, 0), COALESCE(m.paid, 0), COALESCE(m.exempted, 0), COALESCE(m.cancelled, 0),
-          COALESCE(m.total, 0),
-          (SELECT group_concat(kind) FROM debt_change_requests c WHERE c.debt_id = d.id AND c.state = 'PENDING'),
-          (SELECT group_concat(kind) FROM debt_relief_requests r WHERE r.debt_id = d.id AND r.state = 'PENDING'),
-          EXISTS (SELECT 1 FROM instalment_plans p WHERE p.debt_id = d.id)
-        FROM debts d LEFT JOIN (
-          SELECT debt_id,
-            SUM(CASE WHEN kind = 'ADJUSTMENT' THEN delta END) AS adjustments,
-            -SUM(CASE WHEN kind = 'PAYMENT' THEN delta END) AS paid,
-            -SUM(CASE WHEN kind = 'EXEMPTION' THEN delta END) AS exempted,
-            -SUM(CASE WHEN kind = 'CANCELLATION' THEN delta END) AS cancelled,
-            SUM(delta) AS total
-          FROM debt_movements WHERE debt_id = ? GROUP BY debt_id
-        ) m ON m.debt_id = d.id
-        WHERE d.id = ? AND \(owner)
-        """)
-    guard let found = try Row.fetchOne(statement, arguments: [id, id, ownerID]) else { return nil }
-    let row = DebtRow(row: found)
-    let ledger = LedgerFigures(
-      adjustments: Halalas(found[21]), paid: Halalas(found[22]), exempted: Halalas(found[23]),
-      cancelled: Halalas(found[24]), total: Halalas(found[25]))
-    let kinds = { (list: String?) in (list ?? "").split(separator: ",").map(String.init) }
+    let sql = """
+      SELECT \(DebtRow.columns),
+        COALESCE(m.adjustments, 0), COALESCE(m.paid, 0), COALESCE(m.exempted, 0), COALESCE(m.cancelled, 0),
+        COALESCE(m.total, 0),
+        (SELECT group_concat(kind) FROM debt_change_requests c WHERE c.debt_id = d.id AND c.state = 'PENDING'),
+        (SELECT group_concat(kind) FROM debt_relief_requests r WHERE r.debt_id = d.id AND r.state = 'PENDING'),
+        EXISTS (SELECT 1 FROM instalment_plans p WHERE p.debt_id = d.id)
+      FROM debts d LEFT JOIN (
+        SELECT debt_id,
+          SUM(CASE WHEN kind = 'ADJUSTMENT' THEN delta END) AS adjustments,
+          -SUM(CASE WHEN kind = 'PAYMENT' THEN delta END) AS paid,
+          -SUM(CASE WHEN kind = 'EXEMPTION' THEN delta END) AS exempted,
+          -SUM(CASE WHEN kind = 'CANCELLATION' THEN delta END) AS cancelled,
+          SUM(delta) AS total
+        FROM debt_movements WHERE debt_id = ? GROUP BY debt_id
+      ) m ON m.debt_id = d.id
+      WHERE d.id = ? AND \(owner)
+      """
+    let found = try db.fetchOne(sql, [.int(id), .int(id), .text(ownerID)]) { found in
+      let kinds = { (list: String?) in (list ?? "").split(separator: ",").map(String.init) }
+      return (
+        row: DebtRow(row: found),
+        ledger: LedgerFigures(
+          adjustments: Halalas(found[21] as Int64), paid: Halalas(found[22] as Int64),
+          exempted: Halalas(found[23] as Int64), cancelled: Halalas(found[24] as Int64),
+          total: Halalas(found[25] as Int64)),
+        changeKinds: kinds(found[26]), reliefKinds: kinds(found[27]), hasPlan: found[28] as Bool
+      )
+    }
+    guard let found else { return nil }
     var planState: PlanRules.State?
-    if found[28] as Bool, !planReads { throw NeedsSnapshot() }
-    if found[28] as Bool, let plan = try PlanRow.latest(db, debtID: id) {
-      let balance = Halalas(row.fields.amount.value &+ ledger.total.value)
-      planState = try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays)
+    if found.hasPlan {
+      // The plan's state needs further statements in the same snapshot: a GRDB read.
+      guard planReads, let db = db as? Database else { throw NeedsSnapshot() }
+      if let plan = try PlanRow.latest(db, debtID: id) {
+        let balance = Halalas(found.row.fields.amount.value &+ found.ledger.total.value)
+        planState = try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays)
+      }
     }
     return assemble(
-      row, ledger: ledger, changeKinds: kinds(found[26]), reliefKinds: kinds(found[27]), planState: planState,
-      for: caller)
+      found.row, ledger: found.ledger, changeKinds: found.changeKinds, reliefKinds: found.reliefKinds,
+      planState: planState, for: caller)
   }
 
   static func assemble(

@@ -249,8 +249,8 @@ public struct DebtsStore: DebtStorage {
     let graceDays = graceDays
     let today = CivilDay.inRiyadh(now)
     do {
-      // Most debts have no plan: their view is one statement, read without a transaction.
-      return try await database.readStatement { db in
+      // Most debts have no plan: their view is one statement, on a quick-read connection.
+      return try await database.quickRead { db in
         guard
           let debt = try DebtView.load(
             db, id: id, for: caller, today: today, graceDays: graceDays, planReads: false)
@@ -277,38 +277,38 @@ public struct DebtsStore: DebtStorage {
     let now = clock.now
     let graceDays = graceDays
     var conditions: [String] = []
-    var arguments: StatementArguments = []
+    var arguments: [SQLArgument] = []
     switch caller {
     case .agency(let code, _):
       conditions.append("agency_code = ?")
-      arguments += [code]
+      arguments.append(.text(code))
     case .debtor(let idNumber):
       conditions.append("debtor_id_number = ? AND state IN \(DebtRow.visibleStates)")
-      arguments += [idNumber]
+      arguments.append(.text(idNumber))
     }
     if let debtor = filter.debtor {
       conditions.append("debtor_id_number = ?")
-      arguments += [debtor]
+      arguments.append(.text(debtor))
     }
     if let state = filter.state {
       conditions.append("state = ?")
-      arguments += [state.rawValue]
+      arguments.append(.text(state.rawValue))
     }
     if let from = filter.createdFrom {
       conditions.append("create_time >= ?")
-      arguments += [from.timeIntervalSince1970]
+      arguments.append(.double(from.timeIntervalSince1970))
     }
     if let before = filter.createdBefore {
       conditions.append("create_time < ?")
-      arguments += [before.timeIntervalSince1970]
+      arguments.append(.double(before.timeIntervalSince1970))
     }
     if let from = filter.dueFrom {
       conditions.append("due_date >= ?")
-      arguments += [from.description]
+      arguments.append(.text(from.description))
     }
     if let to = filter.dueTo {
       conditions.append("due_date <= ?")
-      arguments += [to.description]
+      arguments.append(.text(to.description))
     }
     let whereSQL = conditions.joined(separator: " AND ")
     return try await database.read { [arguments] db in
@@ -316,11 +316,11 @@ public struct DebtsStore: DebtStorage {
       var sql = "SELECT \(DebtRow.columns) FROM debts WHERE \(whereSQL)"
       if let after {
         sql += " AND id < ?"
-        arguments += [after]
+        arguments.append(.int(after))
       }
       sql += " ORDER BY id DESC LIMIT ?"
-      arguments += [pageSize + 1]
-      let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map(DebtRow.init(row:))
+      arguments.append(.int(pageSize + 1))
+      let rows = try db.fetchAll(sql, arguments, DebtRow.init(row:))
       let page = rows.prefix(pageSize)
       let today = CivilDay.inRiyadh(now)
       let debts = try page.map {

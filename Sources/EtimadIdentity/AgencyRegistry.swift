@@ -35,9 +35,18 @@ public struct AgencyRegistry: Sendable {
     (2...16).contains(code.count) && code.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "-") }
   }
 
+  /// Read on every agency call (a revocation takes effect at once): one statement on a
+  /// quick-read connection.
   public func agency(_ code: String) async throws -> Agency? {
-    try await database.read { db in
-      try Agency.fetchOne(db, sql: "SELECT * FROM agencies WHERE code = ?", arguments: [code])
+    try await database.quickRead { db in
+      try db.fetchOne(
+        "SELECT code, name_ar, name_en, state, certificate_serial, create_time, revoke_time FROM agencies WHERE code = ?",
+        [.text(code)]
+      ) { row in
+        Agency(
+          code: row[0], nameAr: row[1], nameEn: row[2], state: row[3], certificateSerial: row[4],
+          createTime: row[5], revokeTime: row[6])
+      }
     }
   }
 

@@ -225,14 +225,18 @@ public struct IdentityStore: Sendable {
       guard now < cached.expireTime, now < cached.idleExpireTime else { return nil }
       found = cached
     } else {
-      let read = try await database.readStatement { db in
-        // The one query every signed-in call makes: a cached statement, decoded by hand.
-        try StoredSession.fetchOne(
-          db.cachedStatement(
-            sql: """
-              SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
-              WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
-              """), arguments: [hash, now, now])
+      let read = try await database.quickRead { db in
+        // The one query every signed-in call makes when the cache misses.
+        try db.fetchOne(
+          """
+          SELECT id, id_number, create_time, expire_time, idle_expire_time, peer FROM sessions
+          WHERE token_hash = ? AND revoked_time IS NULL AND expire_time > ? AND idle_expire_time > ?
+          """, [.text(hash), .double(now), .double(now)]
+        ) { row in
+          StoredSession(
+            id: row[0], idNumber: row[1], createTime: row[2], expireTime: row[3], idleExpireTime: row[4],
+            peer: row[5])
+        }
       }
       guard let read else { return nil }
       found = read
@@ -254,26 +258,26 @@ public struct IdentityStore: Sendable {
   }
 
   func whoAmI(id: String, sessionID: String) async throws -> (Etimad_Identity_V1_Account, Etimad_Identity_V1_Session)? {
-    // One statement, no transaction around it, columns read by position (GRDB's lookup by
-    // name lowercases every name on every access): WhoAmI is the reference signed-in call.
-    try await database.readStatement { db in
-      guard
-        let row = try Row.fetchOne(
-          db.cachedStatement(
-            sql: """
-              SELECT a.email, a.locked_until, a.create_time, p.id_type, p.name_ar, p.name_en, p.mobile,
-                s.id, s.create_time, s.expire_time, s.idle_expire_time, s.peer
-              FROM accounts a JOIN persons p ON p.id_number = a.id_number
-              JOIN sessions s ON s.id = ? AND s.id_number = a.id_number
-              WHERE a.id_number = ?
-              """), arguments: [sessionID, id])
-      else { return nil }
-      let account = Account.message(
-        idNumber: id, email: row[0], lockedUntil: row[1], createTime: row[2], idType: row[3], nameAr: row[4],
-        nameEn: row[5], mobile: row[6], now: clock.now)
-      let session = StoredSession(
-        id: row[7], idNumber: id, createTime: row[8], expireTime: row[9], idleExpireTime: row[10], peer: row[11])
-      return (account, session.message(current: true))
+    // One statement on a quick-read connection, columns read by position: WhoAmI is the
+    // reference signed-in call.
+    let now = clock.now
+    return try await database.quickRead { db in
+      try db.fetchOne(
+        """
+        SELECT a.email, a.locked_until, a.create_time, p.id_type, p.name_ar, p.name_en, p.mobile,
+          s.id, s.create_time, s.expire_time, s.idle_expire_time, s.peer
+        FROM accounts a JOIN persons p ON p.id_number = a.id_number
+        JOIN sessions s ON s.id = ? AND s.id_number = a.id_number
+        WHERE a.id_number = ?
+        """, [.text(sessionID), .text(id)]
+      ) { row in
+        let account = Account.message(
+          idNumber: id, email: row[0], lockedUntil: row[1], createTime: row[2], idType: row[3], nameAr: row[4],
+          nameEn: row[5], mobile: row[6], now: now)
+        let session = StoredSession(
+          id: row[7], idNumber: id, createTime: row[8], expireTime: row[9], idleExpireTime: row[10], peer: row[11])
+        return (account, session.message(current: true))
+      }
     }
   }
 

@@ -29,7 +29,7 @@ struct PaymentRecord: Sendable {
   let serviceName: (ar: String, en: String)
   let agencyCode: String
 
-  init(row: Row, offset: Int = 0) {
+  init(row: SQLRow, offset: Int = 0) {
     id = row[offset]
     sectorCode = row[offset + 1]
     serviceCode = row[offset + 2]
@@ -123,7 +123,7 @@ struct MovementRecord: Sendable {
   let note: String
   let refundRequestID: Int64?
 
-  init(row: Row, offset: Int = 0) {
+  init(row: SQLRow, offset: Int = 0) {
     id = row[offset]
     kind = row[offset + 1]
     amount = row[offset + 2]
@@ -163,7 +163,7 @@ struct RefundRecord: Sendable {
   let decideTime: Int64?
   let note: String
 
-  init(row: Row) {
+  init(row: SQLRow) {
     id = row[0]
     paymentID = row[1]
     sectorCode = row[2]

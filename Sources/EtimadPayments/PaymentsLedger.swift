@@ -188,9 +188,9 @@ extension PaymentsStore {
   // MARK: Helpers
 
   static func refund(_ db: Database, id: Int64) throws -> RefundRecord? {
-    try Row.fetchOne(
-      db, sql: "SELECT \(RefundRecord.columns) FROM payment_refund_requests r WHERE r.id = ?", arguments: [id]
-    ).map(RefundRecord.init(row:))
+    try db.fetchOne(
+      "SELECT \(RefundRecord.columns) FROM payment_refund_requests r WHERE r.id = ?", [.int(id)],
+      RefundRecord.init(row:))
   }
 
   static func apply(_ change: PaymentBalance.Change, to balance: PaymentBalance) throws -> PaymentBalance {
@@ -225,10 +225,12 @@ extension PaymentsStore {
         "INSERT INTO payment_movements (payment_id, kind, amount, time, note, refund_request_id) VALUES (?, ?, ?, ?, ?, ?)",
       arguments: [payment, kind.rawValue, amount, time, note, refundRequest])
     let id = db.lastInsertedRowID
-    let row = try Row.fetchOne(
-      db, sql: "SELECT \(MovementRecord.columns) FROM payment_movements m WHERE m.id = ?", arguments: [id])
-    guard let row else { throw PaymentsErrors.paymentNotFound }
-    return MovementRecord(row: row)
+    guard
+      let movement = try db.fetchOne(
+        "SELECT \(MovementRecord.columns) FROM payment_movements m WHERE m.id = ?", [.int(id)],
+        { MovementRecord(row: $0) })
+    else { throw PaymentsErrors.paymentNotFound }
+    return movement
   }
 
   static func millis(_ date: Date) -> Int64 {

@@ -38,7 +38,8 @@ public struct PaymentsStore: Sendable {
     let filters = query.description(viewer: viewer)
     let cursor = try paging.cursor(TimeCursor.self, from: pageToken, filters: filters, domain: Self.domain)
     let scope = PaymentScope.of(viewer)
-    let records = try await database.read { db in
+    // One statement: a quick read, outside GRDB's pool.
+    let records = try await database.quickRead { db in
       try Self.page(db, scope: scope, query: query, after: cursor, limit: pageSize + 1)
     }
     let page = Array(records.prefix(pageSize))
@@ -50,7 +51,7 @@ public struct PaymentsStore: Sendable {
   }
 
   static func page(
-    _ db: Database, scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, limit: Int
+    _ db: any SQLStatements, scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, limit: Int
   ) throws -> [PaymentRecord] {
     var (conditions, arguments) = query.conditions(driving: !scope.narrow)
     conditions.insert(scope.sql, at: 0)
@@ -65,23 +66,21 @@ public struct PaymentsStore: Sendable {
       ORDER BY p.paid_time DESC, p.id DESC LIMIT \(limit)
       """
     // One cached statement per filter combination: planning this query costs more than running it.
-    let statement = try db.cachedStatement(sql: sql)
-    statement.arguments = StatementArguments(all)
-    var records: [PaymentRecord] = []
-    records.reserveCapacity(limit)
-    let rows = try Row.fetchCursor(statement)
-    while let row = try rows.next() { records.append(PaymentRecord(row: row)) }
-    return records
+    return try db.rows(sql, all.map(SQLArgument.init)) { rows in
+      var records: [PaymentRecord] = []
+      records.reserveCapacity(limit)
+      while let row = try rows.next() { records.append(PaymentRecord(row: row)) }
+      return records
+    }
   }
 
   /// A payment the viewer may see, or nil (unknown and not visible are the same).
   static func visiblePayment(_ db: Database, id: Int64, viewer: Viewer) throws -> PaymentRecord? {
     guard
-      let row = try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins) WHERE p.id = ?"),
-        arguments: [id])
+      let record = try db.fetchOne(
+        "SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins) WHERE p.id = ?", [.int(id)],
+        { PaymentRecord(row: $0) })
     else { return nil }
-    let record = PaymentRecord(row: row)
     switch viewer {
     case .agency(let code):
       return record.agencyCode == code ? record : nil
@@ -98,14 +97,13 @@ public struct PaymentsStore: Sendable {
       guard let record = try Self.visiblePayment(db, id: id, viewer: viewer) else {
         throw PaymentsErrors.paymentNotFound
       }
-      let movements = try Row.fetchAll(
-        db, sql: "SELECT \(MovementRecord.columns) FROM payment_movements m WHERE m.payment_id = ? ORDER BY m.id",
-        arguments: [id]
-      ).map { MovementRecord(row: $0).proto }
-      let refunds = try Row.fetchAll(
-        db, sql: "SELECT \(RefundRecord.columns) FROM payment_refund_requests r WHERE r.payment_id = ? ORDER BY r.id",
-        arguments: [id]
-      ).map { RefundRecord(row: $0).proto }
+      let movements = try db.fetchAll(
+        "SELECT \(MovementRecord.columns) FROM payment_movements m WHERE m.payment_id = ? ORDER BY m.id", [.int(id)]
+      ) { MovementRecord(row: $0).proto }
+      let refunds = try db.fetchAll(
+        "SELECT \(RefundRecord.columns) FROM payment_refund_requests r WHERE r.payment_id = ? ORDER BY r.id",
+        [.int(id)]
+      ) { RefundRecord(row: $0).proto }
       return .with {
         $0.payment = record.proto
         $0.movements = movements
@@ -130,17 +128,16 @@ public struct PaymentsStore: Sendable {
         keyset = "AND (m.time, m.id) < (?, ?)"
         arguments += [cursor.t, cursor.i]
       }
-      return try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(MovementRecord.columns), \(PaymentRecord.columns)
-          FROM payment_movements m JOIN payments p ON p.id = m.payment_id
-          JOIN payment_sectors s ON s.code = p.sector_code
-          LEFT JOIN payment_services v ON v.sector_code = p.sector_code AND v.code = p.service_code
-          WHERE m.kind = \(MovementKind.cancelled.rawValue) AND \(scope.sql) \(keyset)
-          ORDER BY m.time DESC, m.id DESC LIMIT \(pageSize + 1)
-          """, arguments: StatementArguments(arguments)
-      ).map { (MovementRecord(row: $0), PaymentRecord(row: $0, offset: 6)) }
+      return try db.fetchAll(
+        """
+        SELECT \(MovementRecord.columns), \(PaymentRecord.columns)
+        FROM payment_movements m JOIN payments p ON p.id = m.payment_id
+        JOIN payment_sectors s ON s.code = p.sector_code
+        LEFT JOIN payment_services v ON v.sector_code = p.sector_code AND v.code = p.service_code
+        WHERE m.kind = \(MovementKind.cancelled.rawValue) AND \(scope.sql) \(keyset)
+        ORDER BY m.time DESC, m.id DESC LIMIT \(pageSize + 1)
+        """, arguments.map(SQLArgument.init)
+      ) { (MovementRecord(row: $0), PaymentRecord(row: $0, offset: 6)) }
     }
     let page = Array(rows.prefix(pageSize))
     var next = ""
@@ -208,14 +205,12 @@ public struct PaymentsStore: Sendable {
         stateSQL = "AND r.state = ?"
         arguments.append(state)
       }
-      return try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(RefundRecord.columns) FROM payment_refund_requests r
-          WHERE r.sector_code IN (SELECT code FROM payment_sectors WHERE agency_code = ?) AND r.id > ? \(stateSQL)
-          ORDER BY r.id LIMIT \(pageSize + 1)
-          """, arguments: StatementArguments(arguments)
-      ).map { RefundRecord(row: $0) }
+      return try db.fetchAll(
+        """
+        SELECT \(RefundRecord.columns) FROM payment_refund_requests r
+        WHERE r.sector_code IN (SELECT code FROM payment_sectors WHERE agency_code = ?) AND r.id > ? \(stateSQL)
+        ORDER BY r.id LIMIT \(pageSize + 1)
+        """, arguments.map(SQLArgument.init), RefundRecord.init(row:))
     }
     let page = Array(rows.prefix(pageSize))
     var next = ""

@@ -21,6 +21,7 @@ public struct EtimadDatabase: Sendable {
   public let clock: any WallClock
   private let migrator: DatabaseMigrator
   private let readers: ReaderGate
+  private let quickReads: QuickReads
 
   /// Concurrent readers of the pool; reads beyond it wait in `read` without holding a thread.
   static let readerCount = 5
@@ -40,6 +41,7 @@ public struct EtimadDatabase: Sendable {
     try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     self.clock = clock
     self.readers = ReaderGate(permits: Self.readerCount)
+    self.quickReads = QuickReads(path: path, limit: Self.readerCount)
     self.migrator = Self.migrator(migrations)
     try migrator.migrate(pool)
   }
@@ -64,6 +66,13 @@ public struct EtimadDatabase: Sendable {
     await readers.acquire()
     defer { readers.release() }
     return try readNowWithoutTransaction(body)
+  }
+
+  /// A read that is ONE SQL statement, on a connection of its own outside GRDB's pool (see
+  /// `QuickReads`): for the reads every call makes (a session, a debt by id, a page of a
+  /// search). Rows are read by column position through `SQLStatements`.
+  public func quickRead<T: Sendable>(_ body: (any SQLStatements) throws -> T) async throws -> T {
+    try await quickReads.read { connection in try body(connection) }
   }
 
   private func readNowWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
