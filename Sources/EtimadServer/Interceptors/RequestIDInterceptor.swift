@@ -13,7 +13,7 @@ struct RequestIDInterceptor: ServerInterceptor {
     context: ServerContext,
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let id = Self.acceptable(request.metadata.first(Self.key)) ?? UUID().uuidString.lowercased()
+    let id = Self.acceptable(request.metadata.first(Self.key)) ?? Hex.randomUUID()
     let info = CallInfo(requestID: id)
     let language = Language(acceptLanguage: request.metadata.first("accept-language"))
     do {
