@@ -8,7 +8,7 @@
 //	loadgen -addr 127.0.0.1:PORT -ca ca.pem [-server-name localhost] [-cert c.pem -key k.pem]
 //	        [-n 10000] [-c 16] [-connections 1] [-warmup 500] [-service ""]
 //	        [-method /pkg.Service/Method -data-hex HEX[,HEX...]] [-H "key: value"]...
-//	        [-format text|json] [-timeout 5s] [-connect-timeout 10s]
+//	        [-format text|json] [-timeout 5s] [-connect-timeout 10s] [-rate CALLS_PER_SECOND]
 //
 // With -method, the request is the serialized protobuf given in hex by -data-hex (empty: the
 // default message); several comma-separated requests are used round robin (call i sends
@@ -22,6 +22,13 @@
 // connection i mod -connections. Every measured call's latency is kept (failed calls
 // too), and the percentiles are read from the sorted list, so there is no histogram
 // bucketing error.
+//
+// With -rate, the load is open loop: call i is due at start + i/rate whether or not earlier
+// calls have answered, at most -c in flight, and its latency counts from when it was due, not
+// from when a worker got to send it (so a server that falls behind shows its queueing in the
+// percentiles instead of hiding it: no coordinated omission). Without -rate, each worker sends
+// its next call as soon as the previous one answers (closed loop), where by Little's law the
+// mean latency is -c divided by the throughput.
 //
 // Exit status: 0 if the run happened (even if calls failed), 2 for bad flags or when a
 // connection cannot be established.
@@ -68,6 +75,7 @@ type config struct {
 	format         string
 	timeout        time.Duration
 	connectTimeout time.Duration
+	rate           float64
 }
 
 func main() {
@@ -100,7 +108,7 @@ func main() {
 	}
 	res := run(cfg, conns, cfg.n)
 
-	rep := summarize(res)
+	rep := summarize(res, cfg.rate)
 	if cfg.format == "json" {
 		enc := json.NewEncoder(os.Stdout)
 		if err := enc.Encode(rep); err != nil {
@@ -149,6 +157,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.format, "format", "text", "output format: text or json")
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "deadline of each call")
 	flag.DurationVar(&cfg.connectTimeout, "connect-timeout", 10*time.Second, "deadline for establishing each connection")
+	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: calls per second offered, each timed from when it was due (0: closed loop)")
 	flag.Parse() // exits 2 on an unknown flag
 	for _, part := range strings.Split(dataHex, ",") {
 		b, err := hex.DecodeString(strings.TrimSpace(part))
@@ -179,6 +188,8 @@ func parseFlags() (config, error) {
 		return cfg, errors.New("-n, -c and -connections must be at least 1, -warmup at least 0")
 	case cfg.format != "text" && cfg.format != "json":
 		return cfg, fmt.Errorf("-format must be text or json, not %q", cfg.format)
+	case cfg.rate < 0:
+		return cfg, errors.New("-rate must not be negative")
 	case cfg.timeout <= 0 || cfg.connectTimeout <= 0:
 		return cfg, errors.New("-timeout and -connect-timeout must be positive")
 	}
@@ -284,8 +295,14 @@ func run(cfg config, conns []*grpc.ClientConn, n int) result {
 				if i >= int64(n) {
 					break
 				}
-				ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), cfg.timeout)
 				t0 := time.Now()
+				if cfg.rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / cfg.rate * float64(time.Second)))
+					if wait := time.Until(t0); wait > 0 {
+						time.Sleep(wait)
+					}
+				}
+				ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), cfg.timeout)
 				var resp *healthpb.HealthCheckResponse
 				var err error
 				if cfg.method == "" {
@@ -324,6 +341,7 @@ func run(cfg config, conns []*grpc.ClientConn, n int) result {
 // report is the JSON object loadgen prints with -format json.
 type report struct {
 	Calls   int            `json:"calls"`
+	Offered float64        `json:"offered_rps,omitempty"`
 	Errors  map[string]int `json:"errors"`
 	Seconds float64        `json:"seconds"`
 	RPS     float64        `json:"rps"`
@@ -333,12 +351,13 @@ type report struct {
 	MaxMs   float64        `json:"max_ms"`
 }
 
-func summarize(res result) report {
+func summarize(res result, rate float64) report {
 	lat := res.latencies
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	secs := res.elapsed.Seconds()
 	return report{
 		Calls:   len(lat),
+		Offered: rate,
 		Errors:  res.errors,
 		Seconds: round(secs, 3),
 		RPS:     round(float64(len(lat))/secs, 1),
@@ -373,6 +392,9 @@ func printText(r report, cfg config) {
 	}
 	fmt.Printf("target       %s (c=%d, connections=%d, method=%q, service=%q)\n", cfg.addr, cfg.c, cfg.conns, cfg.method, cfg.service)
 	fmt.Printf("calls        %d\n", r.Calls)
+	if r.Offered > 0 {
+		fmt.Printf("offered      %.1f calls/s (open loop)\n", r.Offered)
+	}
 	fmt.Printf("errors       %d\n", failed)
 	codes := make([]string, 0, len(r.Errors))
 	for k := range r.Errors {
