@@ -106,6 +106,10 @@ struct PaymentScope: Sendable {
   let arguments: [any DatabaseValueConvertible & Sendable]
   /// Whether the scope is narrow (an individual's); filters then must not drive the plan.
   let narrow: Bool
+  /// The same scope as conditions whose results are united (an individual's: as beneficiary,
+  /// and through held customer numbers), each of which an index walks in paid-time order; nil
+  /// when `sql` is one such condition already.
+  var arms: [(sql: String, arguments: [any DatabaseValueConvertible & Sendable])]? = nil
 
   /// An individual's payments: those whose beneficiary they are, and those carrying a customer
   /// number they hold. A customer number is held by the beneficiary of the first payment
@@ -122,7 +126,19 @@ struct PaymentScope: Sendable {
              WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
                     ORDER BY f.paid_time, f.id LIMIT 1) = ?
              UNION SELECT ?))
-        """, arguments: [idNumber, idNumber, idNumber, idNumber], narrow: true)
+        """, arguments: [idNumber, idNumber, idNumber, idNumber], narrow: true,
+      arms: [
+        ("p.beneficiary_number = ?", [idNumber]),
+        (
+          """
+          p.customer_number IN
+            (SELECT c.customer_number FROM (SELECT DISTINCT customer_number FROM payments WHERE beneficiary_number = ?) c
+             WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
+                    ORDER BY f.paid_time, f.id LIMIT 1) = ?
+             UNION SELECT ?)
+          """, [idNumber, idNumber, idNumber]
+        ),
+      ])
   }
 
   /// The holder of a customer number: the beneficiary of the first payment that carried it.

@@ -78,6 +78,11 @@ public enum PaymentsSchema {
           CREATE INDEX payment_refund_requests_payment ON payment_refund_requests (payment_id);
           """)
       try PaymentsCatalogue.seed(db, now: Date())
-    }
+    },
+    // An individual's search walks their payments as beneficiary newest first from this
+    // index alone, reading full rows only for the page it returns.
+    Migration("payments.v2.beneficiary_time") { db in
+      try db.execute(sql: "CREATE INDEX payments_beneficiary_time ON payments (beneficiary_number, paid_time, id)")
+    },
   ]
 }

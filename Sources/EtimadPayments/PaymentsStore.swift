@@ -54,17 +54,36 @@ public struct PaymentsStore: Sendable {
     _ db: any SQLStatements, scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, limit: Int
   ) throws -> [PaymentRecord] {
     var (conditions, arguments) = query.conditions(driving: !scope.narrow)
-    conditions.insert(scope.sql, at: 0)
-    var all: [any DatabaseValueConvertible] = scope.arguments + arguments
     if let cursor {
       conditions.append("(p.paid_time, p.id) < (?, ?)")
-      all += [cursor.t, cursor.i]
+      arguments += [cursor.t, cursor.i]
     }
-    let sql = """
-      SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins)
-      WHERE \(conditions.joined(separator: " AND "))
-      ORDER BY p.paid_time DESC, p.id DESC LIMIT \(limit)
-      """
+    let sql: String
+    var all: [any DatabaseValueConvertible] = []
+    if let arms = scope.arms {
+      // The page's ids first, from each arm's index in paid-time order (a few hundred index
+      // entries for an individual), then full rows and names for those ids only.
+      let selects = arms.map { arm in
+        all += arm.arguments + arguments
+        return "SELECT p.id AS id, p.paid_time AS paid_time FROM payments p WHERE "
+          + ([arm.sql] + conditions).joined(separator: " AND ")
+      }
+      sql = """
+        SELECT \(PaymentRecord.columns) FROM (
+          \(selects.joined(separator: " UNION "))
+          ORDER BY paid_time DESC, id DESC LIMIT \(limit)
+        ) k CROSS JOIN \(PaymentRecord.joins)
+        WHERE p.id = k.id
+        ORDER BY k.paid_time DESC, k.id DESC
+        """
+    } else {
+      all = scope.arguments + arguments
+      sql = """
+        SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins)
+        WHERE \(([scope.sql] + conditions).joined(separator: " AND "))
+        ORDER BY p.paid_time DESC, p.id DESC LIMIT \(limit)
+        """
+    }
     // One cached statement per filter combination: planning this query costs more than running it.
     return try db.rows(sql, all.map(SQLArgument.init)) { rows in
       var records: [PaymentRecord] = []
