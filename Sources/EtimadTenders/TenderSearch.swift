@@ -156,47 +156,63 @@ enum TenderSearch {
   }
 
   /// Relevance: bm25 order inside windows of the newest text matches, window after window.
-  /// A window is bounded by the text alone (FTS5 finds its oldest id reading the doclists
-  /// newest first, no row lookups), then the matches in it that pass the filters are scored
-  /// and sorted here; a selective filter costs a few windows, not a scan of every match.
+  /// One statement walks the text matches newest first (FTS5 reads its doclists in rowid
+  /// order, no sort): every `window` matches close a window, whose matches that pass the
+  /// filters are sorted here by their bm25 score. A selective filter costs a few windows, not
+  /// a scan of every match. bm25 is asked only for rows that pass the filters, and within one
+  /// statement: FTS5 computes a term's document frequency (a walk of its whole doclist, about
+  /// 0.6 ms for a word in a quarter of 100k tenders) once per statement, which a statement per
+  /// window paid again for every window.
   static func ranked(
     _ db: Database, filters: Filters, size: Int, after cursor: SearchCursor?
   ) throws -> ([Int64], SearchCursor?) {
-    guard let match = filters.arguments.first else { return ([], nil) }
-    var upper = cursor?.window ?? Int64.max
+    guard filters.text, let match = filters.arguments.first else { return ([], nil) }
+    let upper = cursor?.window ?? Int64.max
     var offset = max(0, min(cursor?.offset ?? 0, window))
-    var ids: [Int64] = []
-    let base = filters.from + " WHERE " + filters.conditions.joined(separator: " AND ")
-    while true {
-      // The oldest id of this window: the window-th newest text match below `upper`.
-      let lower = try Int64.fetchOne(
-        db.cachedStatement(
-          sql: """
-            SELECT rowid FROM tenders_fts WHERE tenders_fts MATCH ? AND rowid < ?
-            ORDER BY rowid DESC LIMIT 1 OFFSET ?
-            """), arguments: [match, upper, window - 1])
+    // The filters without the text match, as a condition on the joined tender row.
+    let passes = filters.conditions.dropFirst().joined(separator: " AND ")
+    let sql = """
+      SELECT tenders_fts.rowid, CASE WHEN \(passes.isEmpty ? "1" : passes) THEN bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) END
+      FROM tenders_fts LEFT JOIN tenders t INDEXED BY tenders_facets ON t.id = tenders_fts.rowid
+      WHERE tenders_fts MATCH ? AND tenders_fts.rowid < ?
+      ORDER BY tenders_fts.rowid DESC
+      """
+    let arguments = (Array(filters.arguments.dropFirst()) + [match, upper as any DatabaseValueConvertible]).map(
+      SQLArgument.init)
+    return try db.rows(sql, arguments) { rows in
+      var ids: [Int64] = []
+      var windowTop = upper  // the exclusive upper id bound of the window being read
       var scored: [(id: Int64, score: Double)] = []
-      let rows = try Row.fetchCursor(
-        db.cachedStatement(
-          sql: """
-            SELECT t.id, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) \(base)
-              AND tenders_fts.rowid < ? AND tenders_fts.rowid >= ?
-            """), arguments: StatementArguments(filters.arguments + [upper, lower ?? 0]))
-      while let row = try rows.next() { scored.append((row[0], row[1])) }
-      scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.id < $1.id) }
-      let need = size - ids.count
-      ids += scored.dropFirst(offset).prefix(need).map(\.id)
-      if offset + need < scored.count { return (ids, SearchCursor(window: upper, offset: offset + need)) }
-      // This window is done; an older one follows only if this one was full.
-      guard let lower else { return (ids, nil) }
-      upper = lower
-      offset = 0
-      if ids.count == size {
-        let more =
-          try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(base) AND tenders_fts.rowid < ?)"),
-            arguments: StatementArguments(filters.arguments + [upper])) ?? false
-        return (ids, more ? SearchCursor(window: upper, offset: 0) : nil)
+      var inWindow = 0
+      var last: Int64?
+      // Reads the rest of the window (or to the end), then takes its page share.
+      while true {
+        let row = try rows.next()
+        if let row {
+          let id: Int64 = row[0]
+          let score: Double? = row[1]
+          if let score { scored.append((id, score)) }
+          inWindow += 1
+          last = id
+          if inWindow < window { continue }
+        }
+        scored.sort { $0.score < $1.score || ($0.score == $1.score && $0.id < $1.id) }
+        let need = size - ids.count
+        ids += scored.dropFirst(offset).prefix(need).map(\.id)
+        if offset + need < scored.count { return (ids, SearchCursor(window: windowTop, offset: offset + need)) }
+        // This window is done; an older one follows only if this one was full.
+        guard row != nil, let lower = last else { return (ids, nil) }
+        windowTop = lower
+        offset = 0
+        scored.removeAll(keepingCapacity: true)
+        inWindow = 0
+        if ids.count == size {
+          // A next page exists if any older match passes the filters.
+          while let row = try rows.next() {
+            if (row[1] as Double?) != nil { return (ids, SearchCursor(window: windowTop, offset: 0)) }
+          }
+          return (ids, nil)
+        }
       }
     }
   }

@@ -63,6 +63,19 @@ struct SearchIndexTests {
     } while cursor != nil && pages < 1_000
     #expect(seen.count == expected)
     #expect(Set(seen).count == seen.count)
+    // The first window, ranked by bm25 in one SQL statement, is the order the pages give
+    let match = try await database.read { db in try SearchIndex.matchExpression(db, query.text) }
+    let firstWindow = try await database.read { db in
+      try Int64.fetchAll(
+        db,
+        sql: """
+          SELECT rowid FROM (
+            SELECT rowid, bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) AS score FROM tenders_fts
+            WHERE tenders_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+          ) ORDER BY score, rowid
+          """, arguments: [match, TenderSearch.window])
+    }
+    #expect(Array(seen.prefix(TenderSearch.window)) == firstWindow)
     // With a filter, windows that hold few or no passing matches are walked through
     var medical = query
     medical.mainActivity = "medical"
