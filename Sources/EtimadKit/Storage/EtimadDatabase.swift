@@ -21,7 +21,7 @@ public struct EtimadDatabase: Sendable {
   public let clock: any WallClock
   private let migrator: DatabaseMigrator
   private let readers: ReaderGate
-  private let quickReads: QuickReads
+  @usableFromInline let quickReads: QuickReads
 
   /// Concurrent readers of the pool; reads beyond it wait in `read` without holding a thread.
   static let readerCount = 5
@@ -71,8 +71,9 @@ public struct EtimadDatabase: Sendable {
   /// A read that is ONE SQL statement, on a connection of its own outside GRDB's pool (see
   /// `QuickReads`): for the reads every call makes (a session, a debt by id, a page of a
   /// search). Rows are read by column position through `SQLStatements`.
-  public func quickRead<T: Sendable>(_ body: (any SQLStatements) throws -> T) async throws -> T {
-    try await quickReads.read { connection in try body(connection) }
+  @inlinable
+  public func quickRead<T: Sendable>(_ body: (QuickReadConnection) throws -> T) async throws -> T {
+    try await quickReads.read(body)
   }
 
   private func readNowWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {

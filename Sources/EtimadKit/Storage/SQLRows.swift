@@ -33,24 +33,28 @@ public protocol SQLColumnDecodable {
 }
 
 extension Int64: SQLColumnDecodable {
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> Int64 {
     sqlite3_column_int64(statement, column)
   }
 }
 
 extension Int: SQLColumnDecodable {
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> Int {
     Int(sqlite3_column_int64(statement, column))
   }
 }
 
 extension Double: SQLColumnDecodable {
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> Double {
     sqlite3_column_double(statement, column)
   }
 }
 
 extension Bool: SQLColumnDecodable {
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> Bool {
     sqlite3_column_int64(statement, column) != 0
   }
@@ -58,6 +62,7 @@ extension Bool: SQLColumnDecodable {
 
 extension String: SQLColumnDecodable {
   /// NULL reads as the empty string; declare the column `String?` where NULL means something.
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> String {
     // sqlite3_column_text first, then sqlite3_column_bytes (SQLite's documented order).
     guard let text = sqlite3_column_text(statement, column) else { return "" }
@@ -67,6 +72,7 @@ extension String: SQLColumnDecodable {
 }
 
 extension Optional: SQLColumnDecodable where Wrapped: SQLColumnDecodable {
+  @inlinable
   public static func decode(_ statement: OpaquePointer, _ column: Int32) -> Wrapped? {
     sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : Wrapped.decode(statement, column)
   }
@@ -75,8 +81,14 @@ extension Optional: SQLColumnDecodable where Wrapped: SQLColumnDecodable {
 /// The current row of a statement, read by column position straight from SQLite: no copy of
 /// the row, no lookup by name. Valid only inside the closure it is handed to.
 public struct SQLRow {
-  let statement: OpaquePointer
+  @usableFromInline let statement: OpaquePointer
 
+  @inlinable
+  init(statement: OpaquePointer) {
+    self.statement = statement
+  }
+
+  @inlinable
   public subscript<Value: SQLColumnDecodable>(_ column: Int) -> Value {
     Value.decode(statement, Int32(column))
   }
@@ -84,19 +96,30 @@ public struct SQLRow {
 
 /// The rows of one run of a statement.
 public struct SQLRows: ~Copyable {
-  let statement: OpaquePointer
-  let sql: String
+  @usableFromInline let statement: OpaquePointer
+  @usableFromInline let sql: String
+
+  @usableFromInline
+  init(statement: OpaquePointer, sql: String) {
+    self.statement = statement
+    self.sql = sql
+  }
 
   /// The next row, or nil when the statement is done.
+  @inlinable
   public mutating func next() throws -> SQLRow? {
     switch sqlite3_step(statement) {
     case SQLITE_ROW: return SQLRow(statement: statement)
     case SQLITE_DONE: return nil
-    case let code:
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code),
-        message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))), sql: sql)
+    case let code: throw Self.failure(code, statement: statement, sql: sql)
     }
+  }
+
+  @usableFromInline
+  static func failure(_ code: Int32, statement: OpaquePointer, sql: String) -> DatabaseError {
+    DatabaseError(
+      resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
+      sql: sql)
   }
 }
 
@@ -108,11 +131,13 @@ public protocol SQLStatements {
 
 extension SQLStatements {
   /// The first row decoded by `decode`, or nil when there is none.
+  @inlinable
   public func fetchOne<T>(_ sql: String, _ arguments: [SQLArgument], _ decode: (SQLRow) throws -> T) throws -> T? {
     try rows(sql, arguments) { rows in try rows.next().map(decode) }
   }
 
   /// Every row, each decoded by `decode`.
+  @inlinable
   public func fetchAll<T>(_ sql: String, _ arguments: [SQLArgument], _ decode: (SQLRow) throws -> T) throws -> [T] {
     try rows(sql, arguments) { rows in
       var all: [T] = []
@@ -122,14 +147,27 @@ extension SQLStatements {
   }
 }
 
-/// Binds, runs `body`, and leaves the statement reset with no bindings held.
+/// Binds, runs `body`, and leaves the statement reset with no bindings held. Inlinable, like
+/// the rest of the read path, so that each caller's row type is specialised (unspecialised
+/// generics cost a WhoAmI more than SQLite's own work).
+@inlinable
 func run<T>(
   _ statement: OpaquePointer, sql: String, _ arguments: [SQLArgument], _ body: (inout SQLRows) throws -> T
 ) throws -> T {
-  defer {
-    sqlite3_reset(statement)
-    sqlite3_clear_bindings(statement)
-  }
+  defer { reset(statement) }
+  try bind(statement, sql: sql, arguments)
+  var rows = SQLRows(statement: statement, sql: sql)
+  return try body(&rows)
+}
+
+@usableFromInline
+func reset(_ statement: OpaquePointer) {
+  sqlite3_reset(statement)
+  sqlite3_clear_bindings(statement)
+}
+
+@usableFromInline
+func bind(_ statement: OpaquePointer, sql: String, _ arguments: [SQLArgument]) throws {
   for (offset, argument) in arguments.enumerated() {
     let index = Int32(offset + 1)
     let code: Int32
@@ -151,14 +189,13 @@ func run<T>(
       throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding argument \(index)", sql: sql)
     }
   }
-  var rows = SQLRows(statement: statement, sql: sql)
-  return try body(&rows)
 }
 
 /// SQLite's "copy the bytes now" destructor, which the C macro spells as -1.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension Database: SQLStatements {
+  @inlinable
   public func rows<T>(_ sql: String, _ arguments: [SQLArgument], _ body: (inout SQLRows) throws -> T) throws -> T {
     let statement = try cachedStatement(sql: sql)
     return try run(statement.sqliteStatement, sql: sql, arguments, body)
@@ -194,11 +231,13 @@ public final class QuickReadConnection: SQLStatements {
     sqlite3_close_v2(handle)
   }
 
+  @inlinable
   public func rows<T>(_ sql: String, _ arguments: [SQLArgument], _ body: (inout SQLRows) throws -> T) throws -> T {
     try run(statement(sql), sql: sql, arguments, body)
   }
 
-  private func statement(_ sql: String) throws -> OpaquePointer {
+  @usableFromInline
+  func statement(_ sql: String) throws -> OpaquePointer {
     if let cached = statements[sql] { return cached }
     var statement: OpaquePointer?
     let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
@@ -217,6 +256,7 @@ public final class QuickReadConnection: SQLStatements {
 /// answering a lookup by key; the reads every signed-in call makes come here instead. A lone
 /// statement has its own snapshot, so nothing else is needed for consistency. Opened lazily,
 /// at most `limit`; callers beyond that wait, suspended, for one to come back.
+@usableFromInline
 final class QuickReads: Sendable {
   private let path: String
   private let gate: ReaderGate
@@ -227,13 +267,30 @@ final class QuickReads: Sendable {
     self.gate = ReaderGate(permits: limit)
   }
 
+  @inlinable
   func read<T>(_ body: (QuickReadConnection) throws -> T) async throws -> T {
-    await gate.acquire()
-    defer { gate.release() }
-    // Holding a permit, either an idle connection exists or fewer than `limit` are open.
-    let connection = try idle.withLock { $0.popLast() } ?? QuickReadConnection(path: path)
-    defer { idle.withLock { $0.append(connection) } }
+    let connection = try await checkOut()
+    defer { checkIn(connection) }
     return try body(connection)
+  }
+
+  /// A connection for the caller alone, waiting (suspended) while `limit` are out.
+  @usableFromInline
+  func checkOut() async throws -> QuickReadConnection {
+    await gate.acquire()
+    do {
+      // Holding a permit, either an idle connection exists or fewer than `limit` are open.
+      return try idle.withLock { $0.popLast() } ?? QuickReadConnection(path: path)
+    } catch {
+      gate.release()
+      throw error
+    }
+  }
+
+  @usableFromInline
+  func checkIn(_ connection: QuickReadConnection) {
+    idle.withLock { $0.append(connection) }
+    gate.release()
   }
 }
 
