@@ -18,3 +18,40 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The grpc-go load client (tools/go, built here once): it spends ~1/3 of the probe's CPU per
+# call on the shared cores, so the daemon's own cost shows more plainly.
+#   lg NAME [loadgen flags...]   one measurement, kept under NAME (-addr, -ca etc. given by caller)
+#   lg_table                     prints the kept measurements against the first one, then forgets them
+# A closed-loop row (no -rate) also prints concurrency / throughput: Little's law makes that the
+# mean latency, so no p99 below it is possible at that concurrency on this machine. An open-loop
+# row (-rate R) times each call from when it was due, so its percentiles include queueing.
+tools/go/build.sh >/dev/null
+LOADGEN=$root/tools/go/bin/loadgen
+lg_names=()
+lg_results=()
+lg() {
+  local name=$1
+  shift
+  lg_names+=("$name")
+  lg_results+=("$("$LOADGEN" -format json "$@")")
+}
+lg_table() {
+  python3 - "${lg_names[@]}" -- "${lg_results[@]}" <<'PY'
+import json, sys
+args = sys.argv[1:]
+split = args.index("--")
+names, results = args[:split], [json.loads(r) for r in args[split + 1:]]
+first = results[0]
+for name, r in zip(names, results):
+    errors = sum(r["errors"].values())
+    mode = f"open loop {r['offered_rps']:.0f}/s" if r.get("offered_rps") else "closed loop"
+    line = (f"  {name:22} {mode:18} c={r['concurrency']:<3} {r['rps']:8.0f} calls/s ({r['rps'] / first['rps']:4.2f}x)"
+            f"  p50 {r['p50_ms']:7.3f} ms  p99 {r['p99_ms']:7.3f} ms  errors {errors}")
+    if not r.get("offered_rps"):
+        line += f"  (mean latency c/throughput = {r['concurrency'] / r['rps'] * 1000:.2f} ms)"
+    print(line)
+PY
+  lg_names=()
+  lg_results=()
+}

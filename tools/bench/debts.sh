@@ -91,3 +91,18 @@ print(f"GetDebt / Health         {g['rps'] / health:.2f}x (target >= 0.70x), p99
 print(f"WhoAmI / Health          {w['rps'] / health:.2f}x (the token check alone, for reference)")
 print(f"RecordPayment / commits  {p['rps'] / commits:.2f}x")
 PY
+
+# The same reads with the grpc-go load client: closed loop at 64 concurrent, then open loop at
+# RATE calls/s (at most 64 in flight), where p99 is the latency a caller sees at that load.
+RATE=${RATE:-2000}
+echo
+echo "grpc-go loadgen, 64 concurrent, $N calls each; then open loop at $RATE calls/s for 8 s:"
+common=(-addr "127.0.0.1:${public##*:}" -ca "$tmp/data/tls/ca.pem" -n "$N" -c 64)
+getdebt=(-method /etimad.debts.v1.DebtService/GetDebt -H "authorization: Bearer $token"
+  -data-hex "$(python3 tools/bench/proto_hex.py etimad.debts.v1.GetDebtRequest "{\"debtId\": \"$debt\"}")")
+lg "Health/Check" "${common[@]}"
+lg "GetDebt (owner)" "${common[@]}" "${getdebt[@]}"
+lg "Health/Check" "${common[@]}" -rate "$RATE" -n $((RATE * 8))
+lg "GetDebt (owner)" "${common[@]}" "${getdebt[@]}" -rate "$RATE" -n $((RATE * 8))
+lg_table
+echo "  targets: GetDebt >= 0.70x Health/Check calls/s, p99 <= 5 ms"

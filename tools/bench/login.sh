@@ -49,17 +49,11 @@ PY
 
 # The same comparison with the grpc-go load client (less client CPU on the shared cores, so
 # the server's own cost per call shows more plainly).
-tools/go/build.sh >/dev/null
-loadgen=(tools/go/bin/loadgen -addr "127.0.0.1:$port" -ca "$tmp/data/tls/ca.pem" -n "$N" -c 64 -format json)
 echo
 echo "grpc-go loadgen, 64 concurrent, $N calls each:"
-health=$("${loadgen[@]}")
-whoami=$("${loadgen[@]}" -method /etimad.identity.v1.IdentityService/WhoAmI -H "authorization: Bearer $token")
-python3 - "$health" "$whoami" <<'PY'
-import json, sys
-h, w = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-for name, r in (("Health/Check", h), ("WhoAmI (token)", w)):
-    errors = sum(r["errors"].values())
-    print(f"{name:16} {r['rps']:9.0f} calls/s  p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  errors {errors}")
-print(f"WhoAmI / Health  {w['rps'] / h['rps']:.2f}x (target >= 0.80x)")
-PY
+common=(-addr "127.0.0.1:$port" -ca "$tmp/data/tls/ca.pem" -n "$N" -c 64)
+lg "Health/Check" "${common[@]}"
+lg "WhoAmI (token)" "${common[@]}" -method /etimad.identity.v1.IdentityService/WhoAmI -H "authorization: Bearer $token"
+lg "Health/Check again" "${common[@]}"
+lg_table
+echo "  target: WhoAmI >= 0.80x Health/Check"

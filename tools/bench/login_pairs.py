@@ -12,27 +12,18 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 
 import grpc
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 
 def stubs():
-    out = tempfile.mkdtemp(prefix="etimad-bench-stubs-")
-    protos = os.path.join(ROOT, "Protos")
-    files = [os.path.join(d, f)[len(protos) + 1:] for d, _, fs in os.walk(os.path.join(protos, "etimad")) for f in fs]
-    import grpc_tools
-    include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", protos, "-I", include,
-                    f"--python_out={out}", f"--grpc_python_out={out}", *files], check=True)
-    sys.path.insert(0, out)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proto_hex import compile_stubs
+    compile_stubs()
     from etimad.identity.v1 import identity_service_pb2 as pb, identity_service_pb2_grpc as rpc
     return pb, rpc
 

@@ -59,3 +59,29 @@ for name, r in zip(names, results):
 worst = max(r["p99_ms"] for r in results[1:])
 print(f"  worst SearchTenders p99 {worst:.3f} ms (target <= 3 ms)")
 PY
+
+# The same queries with the grpc-go load client: closed loop at CONCURRENCY, then open loop at
+# RATE calls/s (at most CONCURRENCY in flight), where p99 is the latency a caller sees at that load.
+RATE=${RATE:-200}
+echo
+echo "grpc-go loadgen, $CONCURRENCY concurrent, $N calls each; then open loop at $RATE calls/s for 8 s:"
+common=(-addr "127.0.0.1:$port" -ca "$tmp/data/tls/ca.pem" -n "$N" -c "$CONCURRENCY")
+hex() { python3 tools/bench/proto_hex.py etimad.tenders.v1.SearchTendersRequest "$1"; }
+declare -A request=(
+  ["single word"]=$(hex '{"query":"صيانة"}')
+  ["multi-word"]=$(hex '{"query":"صيانة أنظمة التكييف"}')
+  ["English prefix"]=$(hex '{"query":"supply of comp"}')
+  ["filtered text"]=$(hex '{"query":"توريد","mainActivityCode":"medical","regionCodes":["riyadh","makkah"],"category":"TENDER_CATEGORY_ACTIVE","bookletPrice":{"max":{"amountHalalas":"100000"}}}')
+  ["browse newest"]=""
+)
+order=("single word" "multi-word" "English prefix" "filtered text" "browse newest")
+for mode in closed open; do
+  extra=()
+  [[ $mode == open ]] && extra=(-rate "$RATE" -n $((RATE * 8)))
+  lg "Health/Check" "${common[@]}" "${extra[@]}"
+  for name in "${order[@]}"; do
+    lg "$name" "${common[@]}" "${extra[@]}" -method /$search -data-hex "${request[$name]}"
+  done
+done
+lg_table
+echo "  target: SearchTenders p99 <= 3 ms"

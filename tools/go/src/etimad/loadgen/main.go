@@ -108,7 +108,7 @@ func main() {
 	}
 	res := run(cfg, conns, cfg.n)
 
-	rep := summarize(res, cfg.rate)
+	rep := summarize(res, cfg.rate, cfg.c)
 	if cfg.format == "json" {
 		enc := json.NewEncoder(os.Stdout)
 		if err := enc.Encode(rep); err != nil {
@@ -342,6 +342,7 @@ func run(cfg config, conns []*grpc.ClientConn, n int) result {
 type report struct {
 	Calls   int            `json:"calls"`
 	Offered float64        `json:"offered_rps,omitempty"`
+	Workers int            `json:"concurrency"`
 	Errors  map[string]int `json:"errors"`
 	Seconds float64        `json:"seconds"`
 	RPS     float64        `json:"rps"`
@@ -351,13 +352,14 @@ type report struct {
 	MaxMs   float64        `json:"max_ms"`
 }
 
-func summarize(res result, rate float64) report {
+func summarize(res result, rate float64, workers int) report {
 	lat := res.latencies
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	secs := res.elapsed.Seconds()
 	return report{
 		Calls:   len(lat),
 		Offered: rate,
+		Workers: workers,
 		Errors:  res.errors,
 		Seconds: round(secs, 3),
 		RPS:     round(float64(len(lat))/secs, 1),
