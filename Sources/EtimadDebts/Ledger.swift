@@ -60,10 +60,39 @@ enum Ledger {
       if let plan = try PlanRow.latest(db, debtID: debt.id), !plan.state.isFinal {
         try plan.move(db, state == .cancelled ? .cancel : .settle, now: now)
       }
+      if state.isFinal {
+        try closePendingRequests(db, debtID: debt.id, closedAs: state, except: source, requestID: requestID, now: now)
+      }
     }
     guard let row = try Row.fetchOne(db, sql: "SELECT * FROM debt_movements WHERE id = ?", arguments: [movementID])
     else { throw DebtsErrors.debtNotFound }
     return (movement(row, forDebtor: caller.isDebtor), state)
+  }
+
+  /// Rejects, on behalf of the platform, the requests still pending on a debt that just closed
+  /// (PAID or CANCELLED): nothing can be applied to a closed debt any more, and a request left
+  /// pending would show the debt under review for ever. The request being applied by this very
+  /// movement (`except`, its source) is left to its caller. Each closure gets an audit row.
+  static func closePendingRequests(
+    _ db: Database, debtID: Int64, closedAs state: DebtRules.State, except source: String?, requestID: String,
+    now: Date
+  ) throws {
+    let next = try rule { () throws(DebtRuleError) in try RequestRules.next(.pending, .reject) }
+    let note = "Closed by the platform: the debt was \(state.rawValue) before this request was decided."
+    for (table, kind) in [("debt_change_requests", "change-request"), ("debt_relief_requests", "relief-request")] {
+      let ids = try db.fetchAll(
+        "SELECT id FROM \(table) WHERE debt_id = ? AND state = 'PENDING' ORDER BY id", [.int(debtID)]
+      ) { $0[0] as Int64 }
+      for id in ids where "\(kind)/\(id)" != source {
+        try db.execute(
+          sql: "UPDATE \(table) SET state = ?, decision_note = ?, decided_by = 'system', decide_time = ? WHERE id = ?",
+          arguments: [next.rawValue, note, now.timeIntervalSince1970, id])
+        try AuditLog.append(
+          db, kind: "system", id: "etimadd", employee: nil, method: "debt closed", target: "debt/\(debtID)",
+          requestID: requestID, peer: "local",
+          summary: "\(kind) \(id) rejected: the debt was \(state.rawValue)", time: now)
+      }
+    }
   }
 
   /// The wire form of a `debt_movements` row.

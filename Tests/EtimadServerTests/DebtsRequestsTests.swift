@@ -3,6 +3,7 @@ import EtimadDebts
 import EtimadKit
 import EtimadProtos
 import Foundation
+import GRDB
 import GRPCCore
 import Testing
 
@@ -159,6 +160,51 @@ struct DebtsRequestsTests {
         #expect(outcomes.filter { $0 }.count == 1)
         let requests = try await a.maker.debts.listChangeRequests(.with { $0.debtID = id }).changeRequests
         #expect(requests.count == 1)
+      }
+    }
+  }
+
+  @Test("requests still pending when a debt closes are rejected by the platform, except the one that closed it")
+  func pendingRequestsCloseWithTheDebt() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        // Paid in full by a SADAD payment while a correction and an exemption wait
+        let paid = try await a.outstandingDebt(halalas: 50_000)
+        let cancellation = try await a.debtor.requestCancellation(debtID: paid, reason: "not mine")
+        let exemption = try await a.debtor.requestExemption(debtID: paid, halalas: 10_000, reason: "Hardship")
+        let payment = try await a.maker.recordPayment(debtID: paid, halalas: 50_000, sadadReference: "FULL1")
+        #expect(payment.debt.state == .paid)
+        #expect(!payment.debt.underReview)
+        let changes = try await a.maker.debts.listChangeRequests(.with { $0.debtID = paid }).changeRequests
+        #expect(changes.map(\.id) == [cancellation.id])
+        #expect(changes.map(\.state) == [.rejected])
+        #expect(changes[0].decisionNote.contains("PAID"))
+        #expect(changes[0].decidedBy == "system")
+        let reliefs = try await a.debtor.debts.listReliefRequests(.with { $0.debtID = paid }).reliefRequests
+        #expect(reliefs.map(\.state) == [.rejected])
+        // Deciding one now is refused as already decided, not as a closed debt
+        let late = await failure { _ = try await a.checker.approveReliefRequest(exemption.id) }
+        #expect(late?.reason == "REQUEST_NOT_PENDING")
+        // Cancelled by approving the debtor's cancellation request: that one is APPROVED, the other rejected
+        let cancelled = try await a.outstandingDebt(halalas: 30_000)
+        let wrongPerson = try await a.debtor.requestCancellation(debtID: cancelled, reason: "wrong person")
+        let relief = try await a.debtor.requestExemption(debtID: cancelled, halalas: 1_000, reason: "Hardship")
+        let approved = try await a.maker.approveChangeRequest(wrongPerson.id)
+        #expect(approved.changeRequest.state == .approved)
+        #expect(approved.debt.state == .cancelled)
+        #expect(!approved.debt.underReview)
+        let closed = try await a.maker.debts.listReliefRequests(.with { $0.debtID = cancelled }).reliefRequests
+        #expect(closed.map(\.id) == [relief.id])
+        #expect(closed.map(\.state) == [.rejected])
+        #expect(closed[0].decisionNote.contains("CANCELLED"))
+        // Each platform closure left an audit row
+        let file = try DatabaseQueue(path: daemon.dataDirectory + "/etimad.sqlite")
+        let audit = try await file.read { db in
+          try String.fetchAll(
+            db, sql: "SELECT summary FROM audit WHERE principal_kind = 'system' AND target IN (?, ?) ORDER BY id",
+            arguments: ["debt/\(paid)", "debt/\(cancelled)"])
+        }
+        #expect(audit.count == 3)
       }
     }
   }
