@@ -34,7 +34,8 @@ public func buildServer(
   for change in identity.changes { logger.notice("\(change)") }
 
   let database = try EtimadDatabase(
-    path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations, clock: clock)
+    path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations,
+    connectionSetup: ServiceAreasCatalog.connectionSetup, clock: clock)
   let secret = try ServerSecret.loadOrCreate(path: config.dataDirectory + "/server.key")
   let identityStore = IdentityStore(database: database, codeKey: secret.key(for: "one-time-codes"))
   let agencies = AgencyRegistry(database: database)
@@ -119,6 +120,9 @@ public func buildServer(
 public enum ServiceAreasCatalog {
   public static let migrations: [Migration] =
     IdentitySchema.migrations + DebtsArea.migrations + PaymentsArea.migrations + TendersArea.migrations
+
+  /// What every database connection needs from the areas (SQL functions).
+  public static let connectionSetup: [EtimadDatabase.ConnectionSetup] = TendersArea.connectionSetup
 
   /// The service areas beyond identity, each assembled from the shared context.
   static func areas(_ context: AreaContext) throws -> [ServiceArea] {

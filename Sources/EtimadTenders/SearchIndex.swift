@@ -49,14 +49,21 @@ enum SearchIndex {
   /// words it begins (an OR that FTS5 reads lazily, where its own prefix query would merge
   /// every matching doclist before returning the first row).
   static func matchExpression(_ db: Database, _ text: SearchText) throws -> String {
-    guard let last = text.words.last else { return "" }
+    try match(db, text).expression
+  }
+
+  /// The expression, and its phrases in the order FTS5 numbers them (for `TenderRank`).
+  static func match(_ db: Database, _ text: SearchText) throws -> (expression: String, phrases: [String]) {
+    guard let last = text.words.last else { return ("", []) }
     let completions = try String.fetchAll(
       db.cachedStatement(sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?"),
       arguments: [last, last + "\u{10FFFF}", maximumCompletions + 1])
-    guard !completions.isEmpty, completions.count <= maximumCompletions else { return text.matchExpression }
     let head = text.words.dropLast().map(SearchText.quoted)
+    guard !completions.isEmpty, completions.count <= maximumCompletions else {
+      return (text.matchExpression, head + [SearchText.quoted(last) + "*"])
+    }
+    let tail = completions.map(SearchText.quoted)
     // FTS5 takes no implicit AND before a parenthesis: every AND is spelled out.
-    return (head + ["(" + completions.map(SearchText.quoted).joined(separator: " OR ") + ")"]).joined(
-      separator: " AND ")
+    return ((head + ["(" + tail.joined(separator: " OR ") + ")"]).joined(separator: " AND "), head + tail)
   }
 }

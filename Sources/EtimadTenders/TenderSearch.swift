@@ -80,14 +80,20 @@ enum TenderSearch {
   static let window = 256
 
   /// One page of tenders the viewer may see, and the cursor of the next page if there is one.
+  /// `frequencies` keeps the document counts of ranked phrases between searches (nil: counted
+  /// for this search alone).
   static func page(
-    _ db: Database, query: TenderQuery, viewer: String?, now: Int64, size: Int, after cursor: SearchCursor?
+    _ db: Database, query: TenderQuery, viewer: String?, now: Int64, size: Int, after cursor: SearchCursor?,
+    frequencies: TermFrequencies? = nil
   ) throws -> (tenders: [StoredTender], next: SearchCursor?) {
-    let filters = Filters(
-      query: query, match: try SearchIndex.matchExpression(db, query.text), viewer: viewer, now: now)
+    let match = try SearchIndex.match(db, query.text)
+    let filters = Filters(query: query, match: match.expression, viewer: viewer, now: now)
     let (ids, next): ([Int64], SearchCursor?)
     if query.order == .relevance && !query.text.isEmpty {
-      (ids, next) = try ranked(db, filters: filters, size: size, after: cursor)
+      let hits =
+        try frequencies?.hits(db, match.phrases, now: Double(now))
+        ?? match.phrases.map { try TermFrequencies.count(db, $0) }
+      (ids, next) = try ranked(db, filters: filters, hits: hits, size: size, after: cursor)
     } else {
       (ids, next) = try sorted(db, query: query, filters: filters, size: size, after: cursor)
     }
@@ -159,12 +165,10 @@ enum TenderSearch {
   /// One statement walks the text matches newest first (FTS5 reads its doclists in rowid
   /// order, no sort): every `window` matches close a window, whose matches that pass the
   /// filters are sorted here by their bm25 score. A selective filter costs a few windows, not
-  /// a scan of every match. bm25 is asked only for rows that pass the filters, and within one
-  /// statement: FTS5 computes a term's document frequency (a walk of its whole doclist, about
-  /// 0.6 ms for a word in a quarter of 100k tenders) once per statement, which a statement per
-  /// window paid again for every window.
+  /// a scan of every match. The score (`TenderRank`, bm25 with the phrases' document counts
+  /// given) is asked only for rows that pass the filters.
   static func ranked(
-    _ db: Database, filters: Filters, size: Int, after cursor: SearchCursor?
+    _ db: Database, filters: Filters, hits: [Int64], size: Int, after cursor: SearchCursor?
   ) throws -> ([Int64], SearchCursor?) {
     guard filters.text, let match = filters.arguments.first else { return ([], nil) }
     let upper = cursor?.window ?? Int64.max
@@ -172,13 +176,15 @@ enum TenderSearch {
     // The filters without the text match, as a condition on the joined tender row.
     let passes = filters.conditions.dropFirst().joined(separator: " AND ")
     let sql = """
-      SELECT tenders_fts.rowid, CASE WHEN \(passes.isEmpty ? "1" : passes) THEN bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0) END
+      SELECT tenders_fts.rowid, CASE WHEN \(passes.isEmpty ? "1" : passes) THEN \(TenderRank.sql(phrases: hits.count)) END
       FROM tenders_fts LEFT JOIN tenders t INDEXED BY tenders_facets ON t.id = tenders_fts.rowid
       WHERE tenders_fts MATCH ? AND tenders_fts.rowid < ?
       ORDER BY tenders_fts.rowid DESC
       """
-    let arguments = (Array(filters.arguments.dropFirst()) + [match, upper as any DatabaseValueConvertible]).map(
-      SQLArgument.init)
+    let arguments =
+      Array(filters.arguments.dropFirst()).map(SQLArgument.init) + hits.map { .int($0) } + [
+        SQLArgument(match), .int(upper),
+      ]
     return try db.rows(sql, arguments) { rows in
       var ids: [Int64] = []
       var windowTop = upper  // the exclusive upper id bound of the window being read

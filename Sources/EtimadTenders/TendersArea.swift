@@ -5,6 +5,9 @@ public enum TendersArea {
   /// Forward-only migrations of the area, applied after identity's.
   public static let migrations: [Migration] = TendersSchema.migrations
 
+  /// Every connection gets the search's ranking function (`TenderRank`).
+  public static let connectionSetup: [EtimadDatabase.ConnectionSetup] = [TenderRank.register]
+
   public static func make(_ context: AreaContext) throws -> ServiceArea {
     let service = TendersService(
       store: TendersStore(database: context.database),

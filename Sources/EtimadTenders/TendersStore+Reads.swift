@@ -14,7 +14,7 @@ extension TendersStore {
       // and a system call per page (about 20 % of a ranked query here). Per connection, idempotent.
       try db.execute(sql: "PRAGMA mmap_size = 268435456")
       let (tenders, next) = try TenderSearch.page(
-        db, query: query, viewer: viewer, now: now, size: size, after: cursor)
+        db, query: query, viewer: viewer, now: now, size: size, after: cursor, frequencies: frequencies)
       // A result row is what Etimad's list shows: no description (GetTender has it), which
       // halves the page on the wire.
       return (

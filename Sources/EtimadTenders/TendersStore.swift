@@ -7,6 +7,8 @@ import GRDB
 /// the state, writes the tender, its regions and its search text, and the audit row.
 public struct TendersStore: Sendable {
   let database: EtimadDatabase
+  /// Document counts of searched phrases, for ranking (kept a minute).
+  let frequencies = TermFrequencies()
 
   public init(database: EtimadDatabase) {
     self.database = database

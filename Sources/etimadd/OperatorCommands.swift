@@ -152,7 +152,9 @@ extension Etimadd {
 
 func openDatabase(_ config: ServerConfig) throws -> EtimadDatabase {
   try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-  return try EtimadDatabase(path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations)
+  return try EtimadDatabase(
+    path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations,
+    connectionSetup: ServiceAreasCatalog.connectionSetup)
 }
 
 func describe(_ issued: AgencyAdministration.Issued, code: String) -> String {

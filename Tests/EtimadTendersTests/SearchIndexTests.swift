@@ -25,7 +25,7 @@ struct SearchIndexTests {
     }
     let database = try EtimadDatabase(
       path: directory.appendingPathComponent("etimad.sqlite").path, migrations: [agencies] + TendersSchema.migrations,
-      clock: ManualClock(Date(timeIntervalSince1970: TimeInterval(now))))
+      connectionSetup: TendersArea.connectionSetup, clock: ManualClock(Date(timeIntervalSince1970: TimeInterval(now))))
     try database.pool.write { db in
       for index in 0..<count {
         let fields = TenderGenerator.tender(index: index, base: now, publishOffset: -Int64(index % 30 + 1) * 86_400)
@@ -102,6 +102,26 @@ struct SearchIndexTests {
     } while cursor != nil && pages < 1_000
     #expect(filteredSeen.count == expectedFiltered)
     #expect(Set(filteredSeen).count == filteredSeen.count)
+  }
+
+  @Test("tender_rank with fresh document counts gives FTS5's bm25 scores, for one word and for expansions")
+  func rankMatchesBM25() async throws {
+    let (database, directory) = try Self.database(count: 400)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for text in ["توريد", "صيانة أنظمة", "supply of comp", "توريد أجهز"] {
+      let pairs = try await database.read { db in
+        let match = try SearchIndex.match(db, try SearchText(text))
+        let hits = try match.phrases.map { try TermFrequencies.count(db, $0) }
+        return try db.fetchAll(
+          """
+          SELECT bm25(tenders_fts, 10.0, 1.0, 5.0, 3.0), \(TenderRank.sql(phrases: hits.count))
+          FROM tenders_fts WHERE tenders_fts MATCH ?
+          """, hits.map { .int($0) } + [.text(match.expression)]
+        ) { (bm25: $0[0] as Double, rank: $0[1] as Double) }
+      }
+      #expect(!pairs.isEmpty, "\(text) matched nothing")
+      for pair in pairs { #expect(abs(pair.bm25 - pair.rank) <= 1e-9 * max(1, abs(pair.bm25)), "\(text)") }
+    }
   }
 
   @Test("the last word expands to the indexed words it begins, in Arabic and English")

@@ -26,14 +26,21 @@ public struct EtimadDatabase: Sendable {
   /// Concurrent readers of the pool; reads beyond it wait in `read` without holding a thread.
   static let readerCount = 5
 
+  /// Run on every connection opened (writer, pool readers, quick readers) with its SQLite
+  /// handle: an area's SQL functions, such as the tenders' ranking function.
+  public typealias ConnectionSetup = @Sendable (OpaquePointer) throws -> Void
+
   /// Opens (creating if needed) the database file and applies every pending migration.
-  public init(path: String, migrations: [Migration], clock: any WallClock = SystemClock()) throws {
+  public init(
+    path: String, migrations: [Migration], connectionSetup: [ConnectionSetup] = [], clock: any WallClock = SystemClock()
+  ) throws {
     var config = Configuration()
     config.foreignKeysEnabled = true
     config.busyMode = .timeout(10)
     config.maximumReaderCount = Self.readerCount
     config.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")
+      for setup in connectionSetup { try setup(db.sqliteConnection!) }
     }
     self.pool = try DatabasePool(path: path, configuration: config)
     // Turning WAL on, GRDB sets synchronous=NORMAL on the writer after prepareDatabase ran:
@@ -41,7 +48,7 @@ public struct EtimadDatabase: Sendable {
     try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     self.clock = clock
     self.readers = ReaderGate(permits: Self.readerCount)
-    self.quickReads = QuickReads(path: path, limit: Self.readerCount)
+    self.quickReads = QuickReads(path: path, limit: Self.readerCount, setup: connectionSetup)
     self.migrator = Self.migrator(migrations)
     try migrator.migrate(pool)
   }

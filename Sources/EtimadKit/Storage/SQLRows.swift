@@ -208,7 +208,7 @@ public final class QuickReadConnection: SQLStatements {
   private let handle: OpaquePointer
   private var statements: [String: OpaquePointer] = [:]
 
-  init(path: String) throws {
+  init(path: String, setup: [EtimadDatabase.ConnectionSetup] = []) throws {
     var handle: OpaquePointer?
     let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
     let code = sqlite3_open_v2(path, &handle, flags, nil)
@@ -223,6 +223,12 @@ public final class QuickReadConnection: SQLStatements {
     guard sqlite3_exec(handle, "PRAGMA query_only = 1", nil, nil, nil) == SQLITE_OK else {
       defer { sqlite3_close_v2(handle) }
       throw DatabaseError(resultCode: .SQLITE_ERROR, message: String(cString: sqlite3_errmsg(handle)))
+    }
+    do {
+      for step in setup { try step(handle) }
+    } catch {
+      sqlite3_close_v2(handle)
+      throw error
     }
   }
 
@@ -261,10 +267,12 @@ final class QuickReads: Sendable {
   private let path: String
   private let gate: ReaderGate
   private let idle = Mutex<[QuickReadConnection]>([])
+  private let setup: [EtimadDatabase.ConnectionSetup]
 
-  init(path: String, limit: Int) {
+  init(path: String, limit: Int, setup: [EtimadDatabase.ConnectionSetup]) {
     self.path = path
     self.gate = ReaderGate(permits: limit)
+    self.setup = setup
   }
 
   @inlinable
@@ -280,7 +288,7 @@ final class QuickReads: Sendable {
     await gate.acquire()
     do {
       // Holding a permit, either an idle connection exists or fewer than `limit` are open.
-      return try idle.withLock { $0.popLast() } ?? QuickReadConnection(path: path)
+      return try idle.withLock { $0.popLast() } ?? QuickReadConnection(path: path, setup: setup)
     } catch {
       gate.release()
       throw error

@@ -16,7 +16,8 @@ public struct AgencyAdministration: Sendable {
     try FileManager.default.createDirectory(
       atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let database = try EtimadDatabase(
-      path: dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations, clock: clock)
+      path: dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations,
+      connectionSetup: ServiceAreasCatalog.connectionSetup, clock: clock)
     self.database = database
     self.registry = AgencyRegistry(database: database)
     self.identity = try ServerIdentity.prepare(dataDirectory: dataDirectory, serverNames: [], now: clock.now)
