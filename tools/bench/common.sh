@@ -36,6 +36,17 @@ lg() {
   lg_names+=("$name")
   lg_results+=("$("$LOADGEN" -format json "$@")")
 }
+# lg_versus NAME [flags...]: Health/Check and the method the flags name, both closed loop and
+# then open loop at $RATE for 8 s, with the caller's ${common[@]} flags; then the table.
+lg_versus() {
+  local name=$1
+  shift
+  lg "Health/Check" "${common[@]}"
+  lg "$name" "${common[@]}" "$@"
+  lg "Health/Check" "${common[@]}" -rate "$RATE" -n $((RATE * 8))
+  lg "$name" "${common[@]}" "$@" -rate "$RATE" -n $((RATE * 8))
+  lg_table
+}
 lg_table() {
   python3 - "${lg_names[@]}" -- "${lg_results[@]}" <<'PY'
 import json, sys

@@ -100,9 +100,5 @@ echo "grpc-go loadgen, 64 concurrent, $N calls each; then open loop at $RATE cal
 common=(-addr "127.0.0.1:${public##*:}" -ca "$tmp/data/tls/ca.pem" -n "$N" -c 64)
 getdebt=(-method /etimad.debts.v1.DebtService/GetDebt -H "authorization: Bearer $token"
   -data-hex "$(python3 tools/bench/proto_hex.py etimad.debts.v1.GetDebtRequest "{\"debtId\": \"$debt\"}")")
-lg "Health/Check" "${common[@]}"
-lg "GetDebt (owner)" "${common[@]}" "${getdebt[@]}"
-lg "Health/Check" "${common[@]}" -rate "$RATE" -n $((RATE * 8))
-lg "GetDebt (owner)" "${common[@]}" "${getdebt[@]}" -rate "$RATE" -n $((RATE * 8))
-lg_table
+lg_versus "GetDebt (owner)" "${getdebt[@]}"
 echo "  targets: GetDebt >= 0.70x Health/Check calls/s, p99 <= 5 ms"

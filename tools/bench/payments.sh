@@ -89,9 +89,5 @@ echo "grpc-go loadgen, 16 concurrent, $N calls each; then open loop at $RATE cal
 common=(-addr "127.0.0.1:${public##*:}" -ca "$ca" -n "$N" -c 16)
 first=(-method /etimad.payments.v1.GovernmentPaymentService/SearchPayments -H "authorization: Bearer $token"
   -data-hex "$(python3 tools/bench/proto_hex.py etimad.payments.v1.SearchPaymentsRequest '{"pageSize": 50}')")
-lg "Health/Check" "${common[@]}"
-lg "SearchPayments" "${common[@]}" "${first[@]}"
-lg "Health/Check" "${common[@]}" -rate "$RATE" -n $((RATE * 8))
-lg "SearchPayments" "${common[@]}" "${first[@]}" -rate "$RATE" -n $((RATE * 8))
-lg_table
+lg_versus "SearchPayments" "${first[@]}"
 echo "  target: SearchPayments p99 <= 5 ms"
