@@ -35,7 +35,7 @@ struct StoredTender: Sendable {
 
   /// Reads the columns by position, in the order of `columns`: GRDB's lookup by name
   /// lowercases the name on every access, the largest cost of a search page in a profile.
-  init(row: Row, regions: [String]) {
+  init(row: SQLRow, regions: [String]) {
     id = row[0]
     agencyCode = row[1]
     agencyName = (row[2] ?? "", row[3] ?? "")

@@ -250,24 +250,22 @@ enum TenderSearch {
   static func load(_ db: Database, ids: [Int64]) throws -> [StoredTender] {
     guard !ids.isEmpty else { return [] }
     let marks = placeholders(ids.count)
+    let arguments = ids.map { SQLArgument.int($0) }
     var regions: [Int64: [String]] = [:]
-    for row in try Row.fetchAll(
-      db.cachedStatement(
-        sql: "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code"),
-      arguments: StatementArguments(ids))
-    {
-      regions[row[0], default: []].append(row[1])
+    try db.rows(
+      "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code", arguments
+    ) { rows in
+      while let row = try rows.next() { regions[row[0], default: []].append(row[1]) }
     }
     var byID: [Int64: StoredTender] = [:]
-    for row in try Row.fetchAll(
-      db.cachedStatement(
-        sql:
-          "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))"
-      ),
-      arguments: StatementArguments(ids))
-    {
-      let id: Int64 = row[0]
-      byID[id] = StoredTender(row: row, regions: regions[id] ?? [])
+    try db.rows(
+      "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
+      arguments
+    ) { rows in
+      while let row = try rows.next() {
+        let id: Int64 = row[0]
+        byID[id] = StoredTender(row: row, regions: regions[id] ?? [])
+      }
     }
     return ids.compactMap { byID[$0] }
   }

@@ -221,16 +221,13 @@ public struct TendersStore: Sendable {
   }
 
   static func fetch(_ db: Database, id: Int64) throws -> StoredTender? {
-    guard
-      let row = try Row.fetchOne(
-        db,
-        sql:
-          "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id = ?",
-        arguments: [id])
-    else { return nil }
     let regions = try String.fetchAll(
       db, sql: "SELECT region_code FROM tender_regions WHERE tender_id = ? ORDER BY region_code", arguments: [id])
-    var tender = StoredTender(row: row, regions: regions)
+    guard
+      var tender = try db.fetchOne(
+        "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id = ?",
+        [.int(id)], { StoredTender(row: $0, regions: regions) })
+    else { return nil }
     tender.extensions = try Row.fetchAll(
       db,
       sql: """
