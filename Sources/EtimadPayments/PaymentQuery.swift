@@ -113,7 +113,7 @@ struct PaymentScope: Sendable {
 
   /// An individual's payments: those whose beneficiary they are, and those carrying a customer
   /// number they hold. A customer number is held by the beneficiary of the first payment
-  /// (by paid time) that carried it, the person who opened that SADAD account; a customer
+  /// recorded with it, the person who opened that SADAD account; a customer
   /// number equal to the individual's own ID number is theirs too. So a sponsor whose customer
   /// number pays for a worker's iqama sees the worker's payment, but the worker does not see
   /// the sponsor's.
@@ -121,29 +121,24 @@ struct PaymentScope: Sendable {
     PaymentScope(
       sql: """
         p.id IN (SELECT id FROM payments WHERE beneficiary_number = ?
-          UNION SELECT id FROM payments WHERE customer_number IN
-            (SELECT c.customer_number FROM (SELECT DISTINCT customer_number FROM payments WHERE beneficiary_number = ?) c
-             WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
-                    ORDER BY f.paid_time, f.id LIMIT 1) = ?
-             UNION SELECT ?))
-        """, arguments: [idNumber, idNumber, idNumber, idNumber], narrow: true,
+          UNION SELECT id FROM payments WHERE customer_number IN \(held))
+        """, arguments: [idNumber, idNumber, idNumber], narrow: true,
       arms: [
         ("p.beneficiary_number = ?", [idNumber]),
-        (
-          """
-          p.customer_number IN
-            (SELECT c.customer_number FROM (SELECT DISTINCT customer_number FROM payments WHERE beneficiary_number = ?) c
-             WHERE (SELECT f.beneficiary_number FROM payments f WHERE f.customer_number = c.customer_number
-                    ORDER BY f.paid_time, f.id LIMIT 1) = ?
-             UNION SELECT ?)
-          """, [idNumber, idNumber, idNumber]
-        ),
+        ("p.customer_number IN \(held)", [idNumber, idNumber]),
       ])
   }
 
-  /// The holder of a customer number: the beneficiary of the first payment that carried it.
+  /// The customer numbers an individual holds (two arguments: the ID number twice).
+  static let held = """
+    (SELECT customer_number FROM payment_customer_holders WHERE holder_number = ? UNION SELECT ?)
+    """
+
+  /// The holder of a customer number: the beneficiary of the first payment recorded with it,
+  /// kept in `payment_customer_holders` by a trigger, so a payment notified late with an
+  /// earlier paid time does not hand the number, and its payments, to someone else.
   static let customerHolder = """
-    SELECT beneficiary_number FROM payments WHERE customer_number = ? ORDER BY paid_time, id LIMIT 1
+    SELECT holder_number FROM payment_customer_holders WHERE customer_number = ?
     """
 
   /// One sector's payments.

@@ -84,5 +84,29 @@ public enum PaymentsSchema {
     Migration("payments.v2.beneficiary_time") { db in
       try db.execute(sql: "CREATE INDEX payments_beneficiary_time ON payments (beneficiary_number, paid_time, id)")
     },
+    // Who holds a customer number is fixed when the number is first recorded (it was derived
+    // from the payment with the earliest paid time, which a late notification could change).
+    // Existing numbers keep the holder the old rule gave them.
+    Migration("payments.v3.customer_holders") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE payment_customer_holders (
+            customer_number TEXT PRIMARY KEY,
+            holder_number TEXT NOT NULL,
+            first_payment_id INTEGER NOT NULL REFERENCES payments (id)
+          ) WITHOUT ROWID;
+          CREATE INDEX payment_customer_holders_holder ON payment_customer_holders (holder_number, customer_number);
+          INSERT INTO payment_customer_holders (customer_number, holder_number, first_payment_id)
+            SELECT customer_number, beneficiary_number, id FROM (
+              SELECT customer_number, beneficiary_number, id,
+                ROW_NUMBER() OVER (PARTITION BY customer_number ORDER BY paid_time, id) AS position
+              FROM payments)
+            WHERE position = 1;
+          CREATE TRIGGER payments_customer_holder AFTER INSERT ON payments BEGIN
+            INSERT OR IGNORE INTO payment_customer_holders (customer_number, holder_number, first_payment_id)
+              VALUES (NEW.customer_number, NEW.beneficiary_number, NEW.id);
+          END;
+          """)
+    },
   ]
 }

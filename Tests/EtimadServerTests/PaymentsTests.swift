@@ -259,6 +259,32 @@ struct PaymentsTests {
     }
   }
 
+  @Test("a payment notified late with an earlier paid time does not hand the customer number to its beneficiary")
+  func lateNotificationKeepsTheHolder() async throws {
+    try await TestDaemon.with { daemon in
+      let passports = try await daemon.sectorAgency("PASSPORTS")
+      try await daemon.withIndividuals { citizen, resident in
+        let (sponsors, workers) = try await EtimadClient.withClient(passports) { agency in
+          // The citizen's payment is recorded first; the resident's, under the same customer
+          // number, arrives afterwards although it was paid a day earlier
+          let day = Date().addingTimeInterval(-86_400)
+          let sponsors = try await agency.record(customer: "3000000015", paidAt: day)
+          let workers = try await agency.record(
+            beneficiary: TestDaemon.resident.idNumber, customer: "3000000015", paidAt: day.addingTimeInterval(-86_400))
+          return (sponsors, workers)
+        }
+        // The number stays the citizen's: they see both, the resident only their own
+        #expect(
+          Set(try await citizen.searchAll().map(\.paymentID)).isSuperset(of: [sponsors.paymentID, workers.paymentID]))
+        #expect(try await resident.searchAll().map(\.paymentID) == [workers.paymentID])
+        let hidden = await failure {
+          _ = try await resident.payments.getPayment(.with { $0.paymentID = sponsors.paymentID })
+        }
+        #expect(hidden?.code == .notFound)
+      }
+    }
+  }
+
   @Test("refused IBANs, reversed periods and tampered page tokens are INVALID_ARGUMENT with field violations")
   func invalidInput() async throws {
     try await TestDaemon.with { daemon in
