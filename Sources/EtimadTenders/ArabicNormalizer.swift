@@ -49,6 +49,39 @@ public enum ArabicNormalizer {
     return words
   }
 
+  /// A normalised Arabic word without its leading article and conjunction, or nil when it has
+  /// none: وال بال كال فال (then at least two letters), لل and ال (two letters), و (three
+  /// letters, then ال or لل once more). So والصيانه, الصيانه and صيانه share the stem صيانه,
+  /// and للمستشفيات, المستشفيات and مستشفيات share مستشفيات. Only prefixes are taken: the
+  /// single letters ب ل ف ك begin too many words to be cut without a dictionary.
+  public static func stem(_ word: String) -> String? {
+    var letters = Array(word.unicodeScalars)
+    guard let first = letters.first, (0x0621...0x064A).contains(first.value) else { return nil }
+    func strip(_ prefix: String, leaving minimum: Int) -> Bool {
+      let prefix = Array(prefix.unicodeScalars)
+      guard letters.count - prefix.count >= minimum, letters.starts(with: prefix) else { return false }
+      letters.removeFirst(prefix.count)
+      return true
+    }
+    var stripped = ["وال", "بال", "كال", "فال"].contains { strip($0, leaving: 2) }
+    if !stripped, strip("و", leaving: 3) { stripped = true }
+    if ["لل", "ال"].contains(where: { strip($0, leaving: 2) }) { stripped = true }
+    guard stripped else { return nil }
+    var out = String.UnicodeScalarView()
+    out.append(contentsOf: letters)
+    return String(out)
+  }
+
+  /// The text FTS5 indexes for `text`: normalised, then the stems of its words that have one
+  /// (so that a search by any form of a word finds the others).
+  public static func indexed(_ text: String) -> (text: String, terms: Set<String>) {
+    let normalized = normalize(text)
+    let words = self.words(normalized)
+    let stems = words.compactMap(stem)
+    let text = stems.isEmpty ? normalized : normalized + " " + stems.joined(separator: " ")
+    return (text, Set(words + stems))
+  }
+
   static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.properties.generalCategory {
     case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,

@@ -25,10 +25,12 @@ enum SearchIndex {
         (row["reference_number"] as String) + " " + (row["tender_number"] as String),
         [row["name_ar"] as String? ?? "", row["name_en"] as String? ?? "", row["branch"] as String].joined(
           separator: " "),
-      ].map(ArabicNormalizer.normalize)
+      ].map(ArabicNormalizer.indexed)
       try delete.execute(arguments: [id])
-      try insert.execute(arguments: [id, texts[0], texts[1], texts[2], texts[3]])
-      for word in Set(texts.flatMap(ArabicNormalizer.words)) { try term.execute(arguments: [word]) }
+      try insert.execute(arguments: [id, texts[0].text, texts[1].text, texts[2].text, texts[3].text])
+      for word in texts.reduce(into: Set<String>(), { $0.formUnion($1.terms) }) {
+        try term.execute(arguments: [word])
+      }
     }
   }
 

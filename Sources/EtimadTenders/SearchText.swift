@@ -26,7 +26,8 @@ public struct SearchText: Sendable, Equatable {
 
   public init(_ text: String) throws(Problem) {
     guard text.count <= Self.maximumLength else { throw .tooLong }
-    let words = ArabicNormalizer.words(text)
+    // Arabic words are searched by their stem, which the index holds for every form.
+    let words = ArabicNormalizer.words(text).map { ArabicNormalizer.stem($0) ?? $0 }
     guard words.count <= Self.maximumWords else { throw .tooManyWords }
     self.words = words
   }

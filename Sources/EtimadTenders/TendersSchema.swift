@@ -84,7 +84,11 @@ public enum TendersSchema {
           CREATE TABLE tender_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
           """)
       try seedLookups(db)
-    }
+    },
+    // The index now also holds the stems of Arabic words (ArabicNormalizer.stem): rebuilt.
+    Migration("tenders.v2.arabic_stems") { db in
+      _ = try SearchIndex.rebuild(db)
+    },
   ]
 
   static func seedLookups(_ db: Database) throws {

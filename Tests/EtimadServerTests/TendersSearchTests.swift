@@ -28,6 +28,8 @@ struct TendersSearchTests {
             "انشاء", "إِنْشَاءُ", "إنشــاء", "أنشاء", "مبنى", "مبني", "مَبْنَى", "ادارة", "اداره", "إدارة", "ٱلتعليم",
             "التعليـــم", "مكه المكرمه", "مكة", "في مكة", "250139009876", "٢٥٠١٣٩٠٠٩٨٧٦", "٢٥٠١٣٩", "2501",
             "وزاره الصحه", "وزارة الصحة", "ministry of HEALTH", "MINISTRY", "للمشتريات", "كراسه الشروط", "مبنى إدارة",
+            // Articles and conjunctions: any form of a word finds the others
+            "تعليم", "والتعليم", "المبنى", "المواصفات", "مواصفات", "المشتريات", "شروط", "مكه المكرمة والتعليم",
           ] {
             let found = try await anonymous.searchTenders(query).tenders.map(\.id)
             #expect(found == [target.id], "query \(query)")
