@@ -35,9 +35,14 @@ public enum ArabicNormalizer {
   /// tokenizer splits: every character that is not a letter, a number or private use
   /// separates words.
   public static func words(_ text: String) -> [String] {
+    split(normalize(text))
+  }
+
+  /// The words of text already normalised.
+  static func split(_ normalized: String) -> [String] {
     var words: [String] = []
     var current = String.UnicodeScalarView()
-    for scalar in normalize(text).unicodeScalars {
+    for scalar in normalized.unicodeScalars {
       if isWordCharacter(scalar) {
         current.append(scalar)
       } else if !current.isEmpty {
@@ -55,40 +60,51 @@ public enum ArabicNormalizer {
   /// and للمستشفيات, المستشفيات and مستشفيات share مستشفيات. Only prefixes are taken: the
   /// single letters ب ل ف ك begin too many words to be cut without a dictionary.
   public static func stem(_ word: String) -> String? {
+    // Most words start with none of و ب ك ف ل ا: answered without copying the word.
+    guard let first = word.unicodeScalars.first, stemInitials.contains(first) else { return nil }
     var letters = Array(word.unicodeScalars)
-    guard let first = letters.first, (0x0621...0x064A).contains(first.value) else { return nil }
-    func strip(_ prefix: String, leaving minimum: Int) -> Bool {
-      let prefix = Array(prefix.unicodeScalars)
+    func strip(_ prefix: [Unicode.Scalar], leaving minimum: Int) -> Bool {
       guard letters.count - prefix.count >= minimum, letters.starts(with: prefix) else { return false }
       letters.removeFirst(prefix.count)
       return true
     }
-    var stripped = ["وال", "بال", "كال", "فال"].contains { strip($0, leaving: 2) }
-    if !stripped, strip("و", leaving: 3) { stripped = true }
-    if ["لل", "ال"].contains(where: { strip($0, leaving: 2) }) { stripped = true }
+    var stripped = articleAfterParticle.contains { strip($0, leaving: 2) }
+    if !stripped, strip(conjunction, leaving: 3) { stripped = true }
+    if articles.contains(where: { strip($0, leaving: 2) }) { stripped = true }
     guard stripped else { return nil }
     var out = String.UnicodeScalarView()
     out.append(contentsOf: letters)
     return String(out)
   }
 
+  private static let stemInitials: Set<Unicode.Scalar> = ["و", "ب", "ك", "ف", "ل", "ا"]
+  private static let articleAfterParticle = ["وال", "بال", "كال", "فال"].map { Array($0.unicodeScalars) }
+  private static let conjunction = Array("و".unicodeScalars)
+  private static let articles = ["لل", "ال"].map { Array($0.unicodeScalars) }
+
   /// The text FTS5 indexes for `text`: normalised, then the stems of its words that have one
   /// (so that a search by any form of a word finds the others).
-  public static func indexed(_ text: String) -> (text: String, terms: Set<String>) {
+  public static func indexed(_ text: String) -> (text: String, terms: [String]) {
     let normalized = normalize(text)
-    let words = self.words(normalized)
+    let words = split(normalized)
     let stems = words.compactMap(stem)
     let text = stems.isEmpty ? normalized : normalized + " " + stems.joined(separator: " ")
-    return (text, Set(words + stems))
+    return (text, words + stems)
   }
 
   static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    // Fast answers for the text this index holds: ASCII and the Arabic letters.
+    switch scalar.value {
+    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x0621...0x063A, 0x0641...0x064A: return true
+    case 0...0x7F: return false
+    default: break
+    }
     switch scalar.properties.generalCategory {
     case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
       .decimalNumber, .letterNumber, .otherNumber, .privateUse:
-      true
+      return true
     default:
-      false
+      return false
     }
   }
 }

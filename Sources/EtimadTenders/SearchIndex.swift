@@ -28,9 +28,8 @@ enum SearchIndex {
       ].map(ArabicNormalizer.indexed)
       try delete.execute(arguments: [id])
       try insert.execute(arguments: [id, texts[0].text, texts[1].text, texts[2].text, texts[3].text])
-      for word in texts.reduce(into: Set<String>(), { $0.formUnion($1.terms) }) {
-        try term.execute(arguments: [word])
-      }
+      var seen = Set<String>()
+      for word in texts.flatMap(\.terms) where seen.insert(word).inserted { try term.execute(arguments: [word]) }
     }
   }
 
