@@ -115,6 +115,30 @@ struct QuickReadTests {
     }
   }
 
+  @Test("the statement cache starts again past its limit without finalising a statement in use")
+  func statementCacheLimit() async throws {
+    try await withTemporaryDatabase(migrations: [Self.table]) { database in
+      try await database.pool.write { db in
+        try db.execute(sql: "INSERT INTO things (id, name, amount) VALUES (1, 'a', 1), (2, 'b', 2)")
+      }
+      let sums = try await database.quickRead { db in
+        // Rows of one statement are read while more distinct statements than the limit run
+        try db.rows("SELECT amount FROM things ORDER BY id", []) { rows in
+          var sums: [Int] = []
+          while let row = try rows.next() {
+            let amount: Int = row[0]
+            for offset in 0...QuickReadConnection.statementLimit {
+              let sum = try db.fetchOne("SELECT ? + \(offset)", [.int(amount)]) { $0[0] as Int }
+              if offset == QuickReadConnection.statementLimit { sums.append(sum ?? -1) }
+            }
+          }
+          return sums
+        }
+      }
+      #expect(sums == [1 + QuickReadConnection.statementLimit, 2 + QuickReadConnection.statementLimit])
+    }
+  }
+
   @Test("many concurrent quick reads during writes each see a whole committed state")
   func concurrentReadsSeeCommittedStates() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in

@@ -242,9 +242,20 @@ public final class QuickReadConnection: SQLStatements {
     try run(statement(sql), sql: sql, arguments, body)
   }
 
+  /// Prepared statements kept at most: SQL built from filters (and page sizes) has many
+  /// spellings; past this the cache starts again rather than grow.
+  static let statementLimit = 256
+
   @usableFromInline
   func statement(_ sql: String) throws -> OpaquePointer {
     if let cached = statements[sql] { return cached }
+    if statements.count >= Self.statementLimit {
+      // A statement still being stepped (a read nested in another's rows) is kept.
+      for (sql, statement) in statements where sqlite3_stmt_busy(statement) == 0 {
+        sqlite3_finalize(statement)
+        statements[sql] = nil
+      }
+    }
     var statement: OpaquePointer?
     let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
     guard code == SQLITE_OK, let statement else {
