@@ -222,9 +222,7 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   )
     throws -> MutationCall<Request>
   {
-    try MutationCall(
-      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
-      principal: Principal.current, peer: context.remotePeer, domain: Self.domain)
+    try MutationCall(request, requestID: requestID, context: context, domain: Self.domain)
   }
 
   func caller() throws -> DebtCaller {

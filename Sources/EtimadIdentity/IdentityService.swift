@@ -240,9 +240,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
   )
     throws -> MutationCall<Request>
   {
-    try MutationCall(
-      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
-      principal: Principal.current, peer: context.remotePeer, domain: Self.domain)
+    try MutationCall(request, requestID: requestID, context: context, domain: Self.domain)
   }
 
   private func individual() throws -> Principal.Individual {

@@ -315,9 +315,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
   private func mutation<Request: SwiftProtobuf.Message>(
     _ request: Request, _ requestID: String, _ context: ServerContext
   ) throws -> MutationCall<Request> {
-    try MutationCall(
-      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
-      principal: Principal.current, peer: context.remotePeer, domain: Self.domain)
+    try MutationCall(request, requestID: requestID, context: context, domain: Self.domain)
   }
 
   private func agency() throws -> Principal.Agency {

@@ -48,12 +48,8 @@ enum SearchIndex {
 
   /// The FTS5 expression for `text`: every word quoted, the last one expanded to the indexed
   /// words it begins (an OR that FTS5 reads lazily, where its own prefix query would merge
-  /// every matching doclist before returning the first row).
-  static func matchExpression(_ db: Database, _ text: SearchText) throws -> String {
-    try match(db, text).expression
-  }
-
-  /// The expression, and its phrases in the order FTS5 numbers them (for `TenderRank`).
+  /// every matching doclist before returning the first row); and its phrases in the order
+  /// FTS5 numbers them (for `TenderRank`).
   static func match(_ db: Database, _ text: SearchText) throws -> (expression: String, phrases: [String]) {
     guard let last = text.words.last else { return ("", []) }
     let completions = try String.fetchAll(

@@ -31,7 +31,7 @@ enum TenderRank {
     var api: UnsafeMutablePointer<fts5_api>?
     try withUnsafeMutablePointer(to: &api) { slot in
       sqlite3_bind_pointer(statement, 1, slot, apiPointerType, nil)
-      guard sqlite3_step(statement) == SQLITE_ROW || sqlite3_errcode(connection) == SQLITE_OK else {
+      guard sqlite3_step(statement) == SQLITE_ROW else {
         throw DatabaseError(resultCode: .SQLITE_ERROR, message: errorMessage(connection))
       }
     }

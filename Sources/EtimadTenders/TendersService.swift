@@ -194,9 +194,7 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
   private func mutation<Request: SwiftProtobuf.Message>(
     _ request: Request, _ requestID: String, _ context: ServerContext
   ) throws -> MutationCall<Request> {
-    try MutationCall(
-      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
-      principal: Principal.current, peer: context.remotePeer, domain: Self.domain)
+    try MutationCall(request, requestID: requestID, context: context, domain: Self.domain)
   }
 
   /// The calling agency; the access table admits only agencies to these methods, so anything

@@ -64,7 +64,7 @@ struct SearchIndexTests {
     #expect(seen.count == expected)
     #expect(Set(seen).count == seen.count)
     // The first window, ranked by bm25 in one SQL statement, is the order the pages give
-    let match = try await database.read { db in try SearchIndex.matchExpression(db, query.text) }
+    let match = try await database.read { db in try SearchIndex.match(db, query.text).expression }
     let firstWindow = try await database.read { db in
       try Int64.fetchAll(
         db,
@@ -129,14 +129,14 @@ struct SearchIndexTests {
     let (database, directory) = try Self.database(count: 60)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let expression = try await database.read { db in
-      try SearchIndex.matchExpression(db, try SearchText("توريد أجهز"))
+      try SearchIndex.match(db, try SearchText("توريد أجهز")).expression
     }
     #expect(expression.hasPrefix("\"توريد\" AND ("))
     #expect(expression.contains("\"اجهزه\""))
-    let english = try await database.read { db in try SearchIndex.matchExpression(db, try SearchText("SUPP")) }
+    let english = try await database.read { db in try SearchIndex.match(db, try SearchText("SUPP")).expression }
     #expect(english.contains("\"supply\""))
     // A prefix nothing begins falls back to FTS5's own prefix query, which finds nothing.
-    let none = try await database.read { db in try SearchIndex.matchExpression(db, try SearchText("zzzq")) }
+    let none = try await database.read { db in try SearchIndex.match(db, try SearchText("zzzq")).expression }
     #expect(none == "\"zzzq\"*")
     let found = try await database.read { db in
       try TenderSearch.page(db, query: try Self.query("توريد أجهز"), viewer: nil, now: Self.now, size: 100, after: nil)

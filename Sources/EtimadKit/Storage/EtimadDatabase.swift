@@ -40,7 +40,8 @@ public struct EtimadDatabase: Sendable {
     config.maximumReaderCount = Self.readerCount
     config.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")
-      for setup in connectionSetup { try setup(db.sqliteConnection!) }
+      guard let handle = db.sqliteConnection else { return }
+      for setup in connectionSetup { try setup(handle) }
     }
     self.pool = try DatabasePool(path: path, configuration: config)
     // Turning WAL on, GRDB sets synchronous=NORMAL on the writer after prepareDatabase ran:
@@ -66,25 +67,12 @@ public struct EtimadDatabase: Sendable {
     return try readNow(body)
   }
 
-  /// A read that is ONE SQL statement: it runs without GRDB's BEGIN/COMMIT around it (SQLite
-  /// gives a lone statement its own snapshot), which took a fifth of a token check's CPU.
-  /// Reads of several statements that must agree use `read`.
-  public func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    await readers.acquire()
-    defer { readers.release() }
-    return try readNowWithoutTransaction(body)
-  }
-
   /// A read that is ONE SQL statement, on a connection of its own outside GRDB's pool (see
   /// `QuickReads`): for the reads every call makes (a session, a debt by id, a page of a
   /// search). Rows are read by column position through `SQLStatements`.
   @inlinable
   public func quickRead<T: Sendable>(_ body: (QuickReadConnection) throws -> T) async throws -> T {
     try await quickReads.read(body)
-  }
-
-  private func readNowWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-    try pool.unsafeRead(body)
   }
 
   /// GRDB's synchronous read (from async code, `pool.read` would pick the async overload).

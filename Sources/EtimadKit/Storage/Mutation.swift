@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import GRPCCore
 import SwiftProtobuf
 
 /// What every mutating RPC hands to the store: the request, its caller-chosen `request_id`,
@@ -32,6 +33,14 @@ public struct MutationCall<Request: SwiftProtobuf.Message>: Sendable {
     self.requestID = uuid.uuidString.lowercased()
     self.principal = principal
     self.peer = peer
+  }
+
+  /// The change a handler is making: the method and peer from the call's context, the caller
+  /// from `Principal.current`.
+  public init(_ request: Request, requestID: String, context: ServerContext, domain: String) throws(EtimadError) {
+    try self.init(
+      method: context.descriptor.fullyQualifiedMethod, request: request, requestID: requestID,
+      principal: Principal.current, peer: context.remotePeer, domain: domain)
   }
 }
 

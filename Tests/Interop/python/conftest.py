@@ -35,6 +35,8 @@ from typing import Iterator
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PROTOS = REPO_ROOT / "Protos"
@@ -54,6 +56,18 @@ READY_LINE = re.compile(
 )
 
 _stub_dir: str | None = None
+
+
+def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
+    """The google.rpc.ErrorInfo in the call's grpc-status-details-bin trailer."""
+    status = rpc_status.from_call(error)
+    assert status is not None, f"no grpc-status-details-bin trailer: {error}"
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info
+    raise AssertionError(f"no ErrorInfo among the details: {status}")
 
 
 # --------------------------------------------------------------------------- stubs

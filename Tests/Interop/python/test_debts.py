@@ -16,8 +16,6 @@ import uuid
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 import conftest
 
@@ -48,16 +46,6 @@ def _employee(name: str) -> list[tuple[str, str]]:
 def _bearer(token: str) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {token}")]
 
-
-def _error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
-    status = rpc_status.from_call(error)
-    assert status is not None, f"no grpc-status-details-bin trailer: {error}"
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    raise AssertionError(f"no ErrorInfo among the details: {status}")
 
 
 def _sms_lines(demo) -> list[str]:
@@ -143,7 +131,7 @@ def test_agency_registers_and_debtor_pays_part(demo, agency_debts, public_channe
         agency_debts.ApproveDebt(debts_pb2.ApproveDebtRequest(request_id=_request_id(), debt_id=created.id),
                                  metadata=maker, timeout=RPC_TIMEOUT_S)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert _error_info(refused.value).reason == "SAME_EMPLOYEE"
+    assert conftest.error_info(refused.value).reason == "SAME_EMPLOYEE"
     approved = agency_debts.ApproveDebt(
         debts_pb2.ApproveDebtRequest(request_id=_request_id(), debt_id=created.id),
         metadata=checker, timeout=RPC_TIMEOUT_S).debt
@@ -183,7 +171,7 @@ def test_agency_registers_and_debtor_pays_part(demo, agency_debts, public_channe
             request_id=_request_id(), debt_id=created.id, amount=_sar(100_001), sadad_reference="PY0002"),
             metadata=maker, timeout=RPC_TIMEOUT_S)
     assert over.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    info = _error_info(over.value)
+    info = conftest.error_info(over.value)
     assert info.reason == "AMOUNT_EXCEEDS_BALANCE"
     assert info.metadata["balance_halalas"] == "100000"
 

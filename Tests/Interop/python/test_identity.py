@@ -20,7 +20,8 @@ import uuid
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+
+import conftest
 
 # Generated at configure time by conftest.py.
 from etimad.identity.v1 import identity_service_pb2 as identity_pb2
@@ -89,23 +90,12 @@ def _await_code(sms_log, lines_before: int, masked_mobile: str) -> str:
         time.sleep(0.05)
 
 
-def _error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
-    """The google.rpc.ErrorInfo in the call's grpc-status-details-bin trailer."""
-    status = rpc_status.from_call(error)
-    assert status is not None, f"no grpc-status-details-bin trailer: {error}"
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    raise AssertionError(f"no ErrorInfo among the details: {status}")
-
 
 def _refusal(call, *args, **kwargs) -> tuple[grpc.RpcError, error_details_pb2.ErrorInfo]:
     """Makes a call that must fail; returns the error and its ErrorInfo."""
     with pytest.raises(grpc.RpcError) as raised:
         call(*args, timeout=RPC_TIMEOUT_S, **kwargs)
-    return raised.value, _error_info(raised.value)
+    return raised.value, conftest.error_info(raised.value)
 
 
 def _log_in(identity, demo, number: str, password: str) -> identity_pb2.VerifyLoginResponse:
