@@ -19,6 +19,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# serve: starts the daemon on $tmp/data (loopback, ports chosen by the system, warnings only),
+# waits for its ready line and sets $daemon (its pid), $public and $agency (host:port each).
+serve() {
+  "$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
+    --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
+  daemon=$!
+  for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
+  public=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
+  agency=$(sed -n 's/^etimadd ready .* agency=\([^ ]*\).*/\1/p' "$tmp/serve.out")
+  [[ -n $public && -n $agency ]] || { cat "$tmp/serve.err"; exit 1; }
+}
+
 # The grpc-go load client (tools/go, built here once): it spends ~1/3 of the probe's CPU per
 # call on the shared cores, so the daemon's own cost shows more plainly.
 #   lg NAME [loadgen flags...]   one measurement, kept under NAME (-addr, -ca etc. given by caller)

@@ -30,13 +30,7 @@ first=$(sqlite3 "$tmp/data/etimad.sqlite" "SELECT MIN(id) FROM debts WHERE creat
   python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT MIN(id) FROM debts WHERE created_by = 'bench'\").fetchone()[0])" "$tmp/data/etimad.sqlite")
 
 cp "$tmp/data/etimad.sqlite" "$tmp/reference.sqlite"
-"$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
-  --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
-daemon=$!
-for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
-public=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-agency=$(sed -n 's/^etimadd ready .* agency=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-[[ -n $public && -n $agency ]] || { cat "$tmp/serve.err"; exit 1; }
+serve
 echo "daemon (release) public ${public}, agency ${agency}; GetDebt of debt $debt by its owner $owner"
 
 token=$(python3 tools/bench/login_pairs.py --addr "localhost:${public##*:}" --data-dir "$tmp/data" --ids "$owner" \

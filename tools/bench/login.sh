@@ -18,12 +18,8 @@ SECONDS_LOGIN=${SECONDS_LOGIN:-20}
 export ETIMAD_PASSWORD_HASH_LOG_N=15 ETIMAD_SIGN_IN_RATE_PER_PEER=1000000 ETIMAD_SIGN_IN_RATE_PER_ID=1000000
 "$ETIMADD" demo --data-dir "$tmp/data" --accounts 16 >"$tmp/demo.out"
 ids=$(sed -n 's/^accounts (password Etimad2026): //p' "$tmp/demo.out" | tr -d ' ')
-"$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
-  --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
-daemon=$!
-for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
-addr=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-[[ -n $addr ]] || { cat "$tmp/serve.err"; exit 1; }
+serve
+addr=$public
 port=${addr##*:}
 echo "daemon at $addr (release, scrypt log2 N = 15); accounts: $ids"
 

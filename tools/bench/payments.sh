@@ -31,13 +31,7 @@ echo "seeding $PAYMENTS payments for $BENEFICIARIES beneficiaries:"
   --sector PASSPORTS 2>/dev/null
 echo "database: $(du -h "$tmp/data/etimad.sqlite" | cut -f1)"
 
-"$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
-  --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
-daemon=$!
-for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
-public=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-agency=$(sed -n 's/^etimadd ready .* agency=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-[[ -n $public && -n $agency ]] || { cat "$tmp/serve.err"; exit 1; }
+serve
 echo "daemon pid $daemon at public=$public agency=$agency (release)"
 
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$daemon/status"; }

@@ -21,12 +21,8 @@ export ETIMAD_PASSWORD_HASH_LOG_N=10
 echo "seeding $N_TENDERS tenders:"
 "$ETIMADD" tenders seed --data-dir "$tmp/data" --count "$N_TENDERS" | sed 's/^/  /'
 echo "  database: $(du -h "$tmp/data/etimad.sqlite" | cut -f1)"
-"$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
-  --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
-daemon=$!
-for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
-addr=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
-[[ -n $addr ]] || { cat "$tmp/serve.err"; exit 1; }
+serve
+addr=$public
 port=${addr##*:}
 echo "daemon at $addr (release); etimad-probe bench, $CONCURRENCY concurrent, $N calls each, anonymous:"
 
