@@ -20,6 +20,10 @@ extension PaymentsStore {
     scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, writer: ExportWriter, limit: Int
   ) async throws -> ExportChunk {
     try await database.read { db in
+      // A pool reader that served a tender search maps the file (TendersStore.search); an
+      // export walks the whole table, which through a mapping would grow the server's RSS by
+      // the table's size. Reads of an export stay plain reads.
+      try db.execute(sql: "PRAGMA mmap_size = 0")
       var (conditions, arguments) = query.conditions(driving: !scope.narrow)
       conditions.insert(scope.sql, at: 0)
       var all: [any DatabaseValueConvertible] = scope.arguments + arguments
