@@ -112,11 +112,12 @@ struct PaymentScope: Sendable {
   var arms: [(sql: String, arguments: [any DatabaseValueConvertible & Sendable])]? = nil
 
   /// An individual's payments: those whose beneficiary they are, and those carrying a customer
-  /// number they hold. A customer number is held by the beneficiary of the first payment
-  /// recorded with it, the person who opened that SADAD account; a customer
-  /// number equal to the individual's own ID number is theirs too. So a sponsor whose customer
-  /// number pays for a worker's iqama sees the worker's payment, but the worker does not see
-  /// the sponsor's.
+  /// number that is theirs. A customer number equal to the individual's own ID number is
+  /// theirs, and a number shaped like an ID number is nobody else's. Any other customer number
+  /// (a SADAD account number) is held by the beneficiary of the first payment recorded with it,
+  /// the person who opened that account. So a sponsor who pays a worker's iqama under the
+  /// sponsor's ID or account sees the worker's payment, and the worker does not see the
+  /// sponsor's.
   static func individual(_ idNumber: String) -> PaymentScope {
     PaymentScope(
       sql: """
@@ -136,10 +137,16 @@ struct PaymentScope: Sendable {
 
   /// The holder of a customer number: the beneficiary of the first payment recorded with it,
   /// kept in `payment_customer_holders` by a trigger, so a payment notified late with an
-  /// earlier paid time does not hand the number, and its payments, to someone else.
+  /// earlier paid time does not hand the number, and its payments, to someone else. Numbers
+  /// shaped like an ID number have no holder: they are the person's with that ID.
   static let customerHolder = """
     SELECT holder_number FROM payment_customer_holders WHERE customer_number = ?
     """
+
+  /// A GLOB pattern, quoted for SQL, of a customer number shaped like a person's ID number
+  /// (ten digits, the first 1 to 9: national ID, iqama or border number), which belongs to
+  /// that person only.
+  static let personShaped = "'[1-9]" + String(repeating: "[0-9]", count: 9) + "'"
 
   /// One sector's payments.
   static func sector(_ code: String) -> PaymentScope {

@@ -108,5 +108,22 @@ public enum PaymentsSchema {
           END;
           """)
     },
+    // A customer number shaped like a person's ID number (ten digits, the first 1 to 9: a
+    // national ID, an iqama or a border number) is that person's, and only theirs: it is never
+    // held by the beneficiary of its first payment. Before, a son whose passport his father paid
+    // under the father's ID number became that number's holder, and saw (and could ask refunds
+    // of) every payment made under the father's ID. Such holders are dropped.
+    Migration("payments.v4.person_customer_numbers") { db in
+      try db.execute(
+        sql: """
+          DROP TRIGGER payments_customer_holder;
+          DELETE FROM payment_customer_holders WHERE customer_number GLOB \(PaymentScope.personShaped);
+          CREATE TRIGGER payments_customer_holder AFTER INSERT ON payments
+          WHEN NEW.customer_number NOT GLOB \(PaymentScope.personShaped) BEGIN
+            INSERT OR IGNORE INTO payment_customer_holders (customer_number, holder_number, first_payment_id)
+              VALUES (NEW.customer_number, NEW.beneficiary_number, NEW.id);
+          END;
+          """)
+    },
   ]
 }

@@ -198,23 +198,23 @@ struct PaymentsTests {
       let traffic = try await daemon.sectorAgency("TRAFFIC")
       try await daemon.withIndividuals { citizen, resident in
         let (mine, workers, residents) = try await EtimadClient.withClient(passports) { agency in
-          // The citizen's own payment, a payment for the resident under the citizen's customer
-          // number (a sponsor's), and one of the resident's own under another customer number
+          // The citizen's own payment, a payment for the resident under the citizen's SADAD
+          // account number (a sponsor's), and one of the resident's own under another account
           let day = Date().addingTimeInterval(-86_400)
-          let mine = try await agency.record(customer: "3000000007", paidAt: day)
+          let mine = try await agency.record(customer: "300000000007", paidAt: day)
           let workers = try await agency.record(
-            beneficiary: TestDaemon.resident.idNumber, customer: "3000000007", paidAt: day.addingTimeInterval(60))
+            beneficiary: TestDaemon.resident.idNumber, customer: "300000000007", paidAt: day.addingTimeInterval(60))
           let residents = try await agency.record(
-            beneficiary: TestDaemon.resident.idNumber, customer: "4000000001", paidAt: day.addingTimeInterval(120))
+            beneficiary: TestDaemon.resident.idNumber, customer: "400000000001", paidAt: day.addingTimeInterval(120))
           try await agency.move(residents.paymentID, .cancelled, 1_000)
           return (mine, workers, residents)
         }
         let seen = try await citizen.searchAll().map(\.paymentID)
         #expect(Set(seen) == [mine.paymentID, workers.paymentID])
         _ = try await citizen.payments.getPayment(.with { $0.paymentID = workers.paymentID })
-        let byCustomer = try await citizen.searchAll(.with { $0.customerNumber = "3000000007" })
+        let byCustomer = try await citizen.searchAll(.with { $0.customerNumber = "300000000007" })
         #expect(byCustomer.count == 2)
-        #expect(try await citizen.searchAll(.with { $0.customerNumber = "4000000001" }).isEmpty)
+        #expect(try await citizen.searchAll(.with { $0.customerNumber = "400000000001" }).isEmpty)
         #expect(try await citizen.searchAll(.with { $0.beneficiary.number = TestDaemon.resident.idNumber }).count == 1)
         let hidden = await failure {
           _ = try await citizen.payments.getPayment(.with { $0.paymentID = residents.paymentID })
@@ -268,9 +268,9 @@ struct PaymentsTests {
           // The citizen's payment is recorded first; the resident's, under the same customer
           // number, arrives afterwards although it was paid a day earlier
           let day = Date().addingTimeInterval(-86_400)
-          let sponsors = try await agency.record(customer: "3000000015", paidAt: day)
+          let sponsors = try await agency.record(customer: "300000000015", paidAt: day)
           let workers = try await agency.record(
-            beneficiary: TestDaemon.resident.idNumber, customer: "3000000015", paidAt: day.addingTimeInterval(-86_400))
+            beneficiary: TestDaemon.resident.idNumber, customer: "300000000015", paidAt: day.addingTimeInterval(-86_400))
           return (sponsors, workers)
         }
         // The number stays the citizen's: they see both, the resident only their own
@@ -281,6 +281,40 @@ struct PaymentsTests {
           _ = try await resident.payments.getPayment(.with { $0.paymentID = sponsors.paymentID })
         }
         #expect(hidden?.code == .notFound)
+      }
+    }
+  }
+
+  @Test("a customer number shaped like an ID number is only that person's, whoever's payment first carried it")
+  func idNumberAsCustomerNumber() async throws {
+    try await TestDaemon.with { daemon in
+      let passports = try await daemon.sectorAgency("PASSPORTS")
+      try await daemon.withIndividuals { citizen, resident in
+        let (forResident, citizens) = try await EtimadClient.withClient(passports) { agency in
+          // The citizen pays the resident's iqama under the citizen's own ID number, recorded
+          // first; then a payment of the citizen's own under the same number is cancelled
+          let day = Date().addingTimeInterval(-86_400)
+          let forResident = try await agency.record(
+            beneficiary: TestDaemon.resident.idNumber, customer: TestDaemon.citizen.idNumber, paidAt: day)
+          let citizens = try await agency.record(customer: TestDaemon.citizen.idNumber, paidAt: day.addingTimeInterval(60))
+          try await agency.move(citizens.paymentID, .cancelled, 10_000)
+          return (forResident, citizens)
+        }
+        // The citizen sees both; the resident only the payment made for them
+        #expect(Set(try await citizen.searchAll().map(\.paymentID)) == [forResident.paymentID, citizens.paymentID])
+        #expect(try await resident.searchAll().map(\.paymentID) == [forResident.paymentID])
+        let byNumber = try await resident.searchAll(.with { $0.customerNumber = TestDaemon.citizen.idNumber })
+        #expect(byNumber.map(\.paymentID) == [forResident.paymentID])
+        let read = await failure {
+          _ = try await resident.payments.getPayment(.with { $0.paymentID = citizens.paymentID })
+        }
+        #expect(read?.code == .notFound)
+        let refund = await failure { _ = try await resident.refund(citizens.paymentID, 10_000) }
+        #expect(refund?.code == .notFound)
+        let balance = try await resident.payments.getBalance(.init())
+        #expect(balance.total.refundable.amountHalalas == 0)
+        let citizensBalance = try await citizen.payments.getBalance(.init())
+        #expect(citizensBalance.total.refundable.amountHalalas == 10_000)
       }
     }
   }

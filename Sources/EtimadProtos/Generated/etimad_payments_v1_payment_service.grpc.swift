@@ -237,11 +237,12 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
-    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
-    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
-    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
-    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
+    /// > that carry a customer number that is theirs: a customer number equal to their own ID number,
+    /// > or a SADAD account number (one not shaped like an ID number: ten digits, the first 1 to 9)
+    /// > whose first recorded payment was for them, the person who opened that account. A customer
+    /// > number shaped like an ID number is only ever that person's. So a sponsor sees the payments
+    /// > made under the sponsor's ID or account for a worker, and the worker does not see the
+    /// > sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -504,11 +505,12 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
-    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
-    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
-    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
-    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
+    /// > that carry a customer number that is theirs: a customer number equal to their own ID number,
+    /// > or a SADAD account number (one not shaped like an ID number: ten digits, the first 1 to 9)
+    /// > whose first recorded payment was for them, the person who opened that account. A customer
+    /// > number shaped like an ID number is only ever that person's. So a sponsor sees the payments
+    /// > made under the sponsor's ID or account for a worker, and the worker does not see the
+    /// > sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -769,11 +771,12 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
-    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
-    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
-    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
-    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
+    /// > that carry a customer number that is theirs: a customer number equal to their own ID number,
+    /// > or a SADAD account number (one not shaped like an ID number: ten digits, the first 1 to 9)
+    /// > whose first recorded payment was for them, the person who opened that account. A customer
+    /// > number shaped like an ID number is only ever that person's. So a sponsor sees the payments
+    /// > made under the sponsor's ID or account for a worker, and the worker does not see the
+    /// > sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -1513,11 +1516,12 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
-    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
-    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
-    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
-    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
+    /// > that carry a customer number that is theirs: a customer number equal to their own ID number,
+    /// > or a SADAD account number (one not shaped like an ID number: ten digits, the first 1 to 9)
+    /// > whose first recorded payment was for them, the person who opened that account. A customer
+    /// > number shaped like an ID number is only ever that person's. So a sponsor sees the payments
+    /// > made under the sponsor's ID or account for a worker, and the worker does not see the
+    /// > sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
@@ -1843,11 +1847,12 @@ extension Etimad_Payments_V1_GovernmentPaymentService {
     /// > 
     /// > Each sector is recorded by one agency (its own agency code, on the mutual-TLS port). An
     /// > individual sees the payments whose beneficiary is their own ID number, and the payments
-    /// > that carry a customer number they hold: a customer number is held by the beneficiary of the
-    /// > first payment (by paid time) that carried it, the person who opened that SADAD account, and
-    /// > a customer number equal to the individual's own ID number is theirs. So a sponsor sees the
-    /// > payments made under the sponsor's customer number for a worker, and the worker does not see
-    /// > the sponsor's. Another owner's or another sector's payment is NOT_FOUND.
+    /// > that carry a customer number that is theirs: a customer number equal to their own ID number,
+    /// > or a SADAD account number (one not shaped like an ID number: ten digits, the first 1 to 9)
+    /// > whose first recorded payment was for them, the person who opened that account. A customer
+    /// > number shaped like an ID number is only ever that person's. So a sponsor sees the payments
+    /// > made under the sponsor's ID or account for a worker, and the worker does not see the
+    /// > sponsor's. Another owner's or another sector's payment is NOT_FOUND.
     /// > 
     /// > Balances of a payment always add up:
     /// >   available + refundable + refund_pending + consumed + refunded = paid
