@@ -135,9 +135,28 @@ enum DebtsErrors {
       metadata: ["kind": kind])
   }
 
-  static let planAlreadyActive = error(
-    .failedPrecondition, "PLAN_ALREADY_ACTIVE",
-    en: "The debt already has an active instalment plan.", ar: "للمديونية خطة تقسيط نشطة.")
+  /// A plan in force (ACTIVE or DEFAULTED) was split from the balance: no second plan, no
+  /// exemption and no new amount while it stands.
+  static func planInForce(_ state: PlanRules.State) -> EtimadError {
+    state == .defaulted
+      ? error(
+        .failedPrecondition, "PLAN_DEFAULTED",
+        en: "The debt's instalment plan has defaulted: the agency collects the remaining balance.",
+        ar: "تعثرت خطة تقسيط المديونية: تحصّل الجهة الرصيد المتبقي.", metadata: ["plan_state": state.rawValue])
+      : error(
+        .failedPrecondition, "PLAN_ALREADY_ACTIVE",
+        en: "The debt has an active instalment plan, split from its balance: no second plan, exemption or new amount while it runs.",
+        ar: "للمديونية خطة تقسيط نشطة مقسومة من رصيدها: لا خطة ثانية ولا إعفاء ولا مبلغ جديد أثناء سريانها.",
+        metadata: ["plan_state": state.rawValue])
+  }
+
+  static func firstDueDatePassed(_ day: CivilDay) -> EtimadError {
+    error(
+      .failedPrecondition, "FIRST_DUE_DATE_PASSED",
+      en: "The requested first due date has passed: reject the request so that the debtor asks again.",
+      ar: "انقضى تاريخ استحقاق القسط الأول المطلوب: ارفض الطلب ليتقدم المدين بطلب جديد.",
+      metadata: ["first_due_date": day.description])
+  }
 
   static let sadadReferenceUsed = error(
     .alreadyExists, "SADAD_REFERENCE_USED",

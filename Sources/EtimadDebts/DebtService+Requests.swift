@@ -134,17 +134,12 @@ extension DebtService {
             ar: "عدد الأقساط من 2 إلى 60."))
       }
       relief.instalmentCount = count
-      let today = CivilDay.inRiyadh(store.clock.now)
-      if let first = CivilDay(request.firstDueDate), request.hasFirstDueDate, first >= today,
-        today.days(to: first) <= PlanRules.firstDueWithinDays
-      {
+      // Whether the date falls within 90 days is checked by the store with the transaction's
+      // clock, after a retry has been answered: a replay days later gets the first answer.
+      if request.hasFirstDueDate, let first = CivilDay(request.firstDueDate) {
         relief.firstDueDate = first
       } else {
-        violations.append(
-          DebtValidation.violation(
-            "first_due_date", request.hasFirstDueDate ? "OUT_OF_RANGE" : "REQUIRED",
-            en: "The first instalment falls due between today and 90 days from today.",
-            ar: "يستحق القسط الأول بين اليوم و90 يومًا من اليوم."))
+        violations.append(DebtValidation.firstDueDate(request.hasFirstDueDate ? "OUT_OF_RANGE" : "REQUIRED"))
       }
     default:
       violations.append(DebtValidation.required("kind"))

@@ -24,6 +24,13 @@ enum DebtValidation {
     violation(field, "REQUIRED", en: "\(field) is required.", ar: "الحقل \(field) مطلوب.")
   }
 
+  /// The first instalment's due date is missing, not a date, or outside today ... 90 days on.
+  static func firstDueDate(_ reason: String) -> EtimadError.FieldViolation {
+    violation(
+      "first_due_date", reason, en: "The first instalment falls due between today and 90 days from today.",
+      ar: "يستحق القسط الأول بين اليوم و90 يومًا من اليوم.")
+  }
+
   static func text(
     _ value: String, field: String, max: Int, required: Bool, into violations: inout Violations
   )

@@ -74,7 +74,7 @@ enum DebtsDemo {
     let base = Int64(10_000 + index * 1_250)
     _ = try insert(0, state: .draft, halalas: base * 3)
     _ = try insert(1, state: .underReview, halalas: base * 2)
-    // Outstanding, with a pending payment request from the debtor.
+    // Outstanding, with a pending payment request and a pending exemption request from the debtor.
     let fresh = try insert(2, state: .outstanding, halalas: base * 5)
     try db.execute(
       sql: """
@@ -82,7 +82,12 @@ enum DebtsDemo {
           create_time)
         VALUES (?, 'PAYMENT', 'PENDING', 'debtor', ?, 'BANK-\(index)', 'دفعت جزءًا عبر البنك / Paid part at the bank', ?)
         """, arguments: [fresh.id, base, time])
-    // Partly paid, with an active plan for the rest, and a pending exemption request.
+    try db.execute(
+      sql: """
+        INSERT INTO debt_relief_requests (debt_id, kind, state, amount, reason, create_time)
+        VALUES (?, 'EXEMPTION', 'PENDING', ?, 'ظروف مالية / Financial hardship', ?)
+        """, arguments: [fresh.id, base, time])
+    // Partly paid, with an active plan for the rest (no exemption while it runs).
     let planned = try insert(3, state: .outstanding, halalas: base * 12)
     try pay(planned, base * 3, "DEMO\(index)A")
     let balance = try Ledger.balance(db, debt: planned)
@@ -107,11 +112,6 @@ enum DebtsDemo {
         sql: "INSERT INTO instalments (plan_id, number, due_date, amount) VALUES (?, ?, ?, ?)",
         arguments: [planID, number + 1, due.description, amount.value])
     }
-    try db.execute(
-      sql: """
-        INSERT INTO debt_relief_requests (debt_id, kind, state, amount, reason, create_time)
-        VALUES (?, 'EXEMPTION', 'PENDING', ?, 'ظروف مالية / Financial hardship', ?)
-        """, arguments: [planned.id, base, time])
     // Paid in full, and cancelled through an approved request.
     let paid = try insert(4, state: .outstanding, halalas: base)
     try pay(paid, base, "DEMO\(index)B")

@@ -218,7 +218,8 @@ public struct DebtsStore: DebtStorage {
   ) async throws -> Etimad_Debts_V1_RecordPaymentResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, id, caller)
-      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
+      // A used reference first: SADAD redelivering the notice that settled the debt must hear
+      // ALREADY_EXISTS, not that the debt is closed (which reads as a refused payment).
       if try Bool.fetchOne(
         db.cachedStatement(
           sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
@@ -226,6 +227,7 @@ public struct DebtsStore: DebtStorage {
       {
         throw DebtsErrors.sadadReferenceUsed
       }
+      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
       let balance = try Ledger.balance(db, debt: row)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
       let posted = try Ledger.post(

@@ -25,9 +25,12 @@ extension DebtsStore {
       let row = try debt(db, debtID, caller)
       _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
       try Self.refuseSecondPending(db, table: "debt_change_requests", debtID: debtID, kind: change.kind)
+      let balance = try Ledger.balance(db, debt: row)
       if let amount = change.amount {
-        let balance = try Ledger.balance(db, debt: row)
         try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+      }
+      if change.kind == "UPDATE_DATA", change.paths.contains("amount") {
+        try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
       }
       // Created NEW and submitted in the same transaction.
       let state = try rule { () throws(DebtRuleError) in try RequestRules.next(.new, .submit) }
@@ -53,6 +56,15 @@ extension DebtsStore {
           target: "debt/\(debtID)", summary: "\(change.kind) change request \(id) raised by the \(caller.party)")
       )
     }
+  }
+
+  /// Refuses while the debt's latest plan is in force (ACTIVE, or DEFAULTED by the server's
+  /// clock): its instalments were split from the balance, so no second plan, no exemption and
+  /// no new amount may change that balance outside the plan's payments.
+  func refuseWhilePlanInForce(_ db: Database, debt: DebtRow, balance: Halalas, now: Date) throws {
+    guard let plan = try PlanRow.latest(db, debtID: debt.id), !plan.state.isFinal else { return }
+    let state = try plan.effectiveState(db, balance: balance, today: CivilDay.inRiyadh(now), graceDays: graceDays)
+    if !state.isFinal { throw DebtsErrors.planInForce(state) }
   }
 
   static func refuseSecondPending(_ db: Database, table: String, debtID: Int64, kind: String) throws {
@@ -162,6 +174,7 @@ extension DebtsStore {
       let amountDue = try row.fields.amount.adding(ledger.adjustments)
       let delta = try newAmount.subtracting(amountDue)
       guard delta.value != 0 else { return nil }
+      try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
       guard try balance.adding(delta).value >= 0 else { throw DebtsErrors.balanceWouldBeNegative }
       return try Ledger.post(
         db, debt: row, kind: .adjustment, delta: delta, effectiveTime: now, caller: caller, requestID: requestID,
@@ -194,11 +207,15 @@ extension DebtsStore {
       if let amount = relief.amount {
         try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
       }
+      try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
       if let count = relief.instalmentCount {
-        if let plan = try PlanRow.latest(db, debtID: debtID), plan.state == .active {
-          throw DebtsErrors.planAlreadyActive
-        }
         _ = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: count) }
+      }
+      if let first = relief.firstDueDate {
+        let today = CivilDay.inRiyadh(now)
+        guard first >= today, today.days(to: first) <= PlanRules.firstDueWithinDays else {
+          throw EtimadError.invalidFields([DebtValidation.firstDueDate("OUT_OF_RANGE")], domain: Self.domain)
+        }
       }
       let state = try rule { () throws(DebtRuleError) in try RequestRules.next(.new, .submit) }
       try db.execute(
@@ -267,6 +284,7 @@ extension DebtsStore {
       if approve {
         _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
         let balance = try Ledger.balance(db, debt: row)
+        try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
         if request.kind == "EXEMPTION" {
           let amount = request.full ? balance : Halalas(request.amount ?? 0)
           try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
@@ -303,10 +321,11 @@ extension DebtsStore {
   )
     throws -> PlanRow
   {
-    if let plan = try PlanRow.latest(db, debtID: debt.id), plan.state == .active { throw DebtsErrors.planAlreadyActive }
     let count = request.instalmentCount ?? 0
     let amounts = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: count) }
     let first = request.firstDueDate ?? CivilDay.inRiyadh(now).adding(months: 1)
+    // Approved after the date the debtor asked for, the plan would start overdue.
+    if first < CivilDay.inRiyadh(now) { throw DebtsErrors.firstDueDatePassed(first) }
     try db.execute(
       sql:
         "INSERT INTO instalment_plans (debt_id, relief_request_id, state, total, create_time) VALUES (?, ?, ?, ?, ?)",

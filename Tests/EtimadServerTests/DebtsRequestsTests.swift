@@ -246,6 +246,25 @@ struct DebtsRequestsTests {
           await failure {
             _ = try await a.debtor.requestInstalments(debtID: id, count: 2, firstDue: first.message, reason: "x")
           }?.reason == "PLAN_ALREADY_ACTIVE")
+        // Nor an exemption or a new amount: the instalments were split from this balance
+        let exempting = await failureDetails {
+          _ = try await a.debtor.requestExemption(debtID: id, halalas: 10_000, reason: "hardship")
+        }
+        #expect(exempting?.code == .failedPrecondition)
+        #expect(exempting?.reason == "PLAN_ALREADY_ACTIVE")
+        #expect(exempting?.metadata["plan_state"] == "ACTIVE")
+        let newAmount = await failure {
+          _ = try await a.maker.debts.createChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.debtID = id
+              $0.kind = .updateData
+              $0.newValues.amount = money(120_000)
+              $0.updateMask.paths = ["amount"]
+              $0.reason = "interest added"
+            })
+        }
+        #expect(newAmount?.reason == "PLAN_ALREADY_ACTIVE")
         // Payments settle the oldest instalment first
         _ = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "P1")
         var current = try await a.debtor.instalmentPlan(debtID: id)
@@ -295,10 +314,103 @@ struct DebtsRequestsTests {
           try AuditLog.entries(db, target: "debt/\(id)").map(\.summary)
         }
         #expect(audit.contains { $0.contains("defaulted") })
+        // A defaulted plan stays in force: no new plan replaces it
+        a.debtor.session.value = nil
+        try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
+        let replan = await failure {
+          _ = try await a.debtor.requestInstalments(
+            debtID: id, count: 2, firstDue: CivilDay.inRiyadh(clock.now).adding(days: 5).message, reason: "again")
+        }
+        #expect(replan?.code == .failedPrecondition)
+        #expect(replan?.reason == "PLAN_DEFAULTED")
         // The debt stays payable; paying it off completes the plan
         let paid = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "I2")
         #expect(paid.debt.state == .paid)
         #expect(paid.debt.planState == .completed)
+      }
+    }
+  }
+}
+
+extension DebtsRequestsTests {
+  @Test("a plan stands on the balance it was split from: a pending exemption or amount change is refused at approval")
+  func planRefusesEarlierRequests() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 30_000)
+        let today = CivilDay.inRiyadh(Date())
+        // Raised before the plan existed
+        let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 6_000, reason: "hardship")
+        let correction = try await a.debtor.debts.createChangeRequest(
+          .with {
+            $0.requestID = EtimadClient.newRequestID()
+            $0.debtID = id
+            $0.kind = .updateData
+            $0.newValues.amount = money(36_000)
+            $0.updateMask.paths = ["amount"]
+            $0.reason = "recount"
+          }
+        ).changeRequest
+        let relief = try await a.debtor.requestInstalments(
+          debtID: id, count: 3, firstDue: today.adding(days: 10).message, reason: "Three months")
+        _ = try await a.checker.approveReliefRequest(relief.id)
+        let exempted = await failure { _ = try await a.checker.approveReliefRequest(exemption.id) }
+        #expect(exempted?.reason == "PLAN_ALREADY_ACTIVE")
+        let corrected = await failure { _ = try await a.checker.approveChangeRequest(correction.id) }
+        #expect(corrected?.reason == "PLAN_ALREADY_ACTIVE")
+        // Nothing of either was applied; paying the first instalment pays exactly it
+        let debt = try await a.debtor.debt(id)
+        #expect(debt.balance.amountHalalas == 30_000)
+        #expect(debt.details.amount.amountHalalas == 30_000)
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "PL1")
+        let plan = try await a.debtor.instalmentPlan(debtID: id)
+        #expect(plan.instalments.map(\.paid.amountHalalas) == [10_000, 0, 0])
+      }
+    }
+  }
+
+  @Test("an instalment request approved after its first due date is refused; its replay days later gets the first answer")
+  func lateApprovalAndReplay() async throws {
+    // Agency certificates are checked against the daemon's clock: start it at the real time.
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 30_000)
+        let request = Etimad_Debts_V1_CreateReliefRequestRequest.with {
+          $0.requestID = EtimadClient.newRequestID()
+          $0.debtID = id
+          $0.kind = .instalment
+          $0.instalmentCount = 3
+          $0.firstDueDate = CivilDay.inRiyadh(clock.now).adding(days: 5).message
+          $0.reason = "Three months"
+        }
+        let first = try await a.debtor.debts.createReliefRequest(request)
+        clock.advance(by: 10 * 86_400)
+        a.debtor.session.value = nil
+        try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
+        // The date has passed, yet the retry is answered as the first call was
+        let replayed = try await a.debtor.debts.createReliefRequest(request)
+        #expect(replayed.reliefRequest.id == first.reliefRequest.id)
+        let late = await failureDetails { _ = try await a.checker.approveReliefRequest(first.reliefRequest.id) }
+        #expect(late?.code == .failedPrecondition)
+        #expect(late?.reason == "FIRST_DUE_DATE_PASSED")
+        #expect(try await a.debtor.debt(id).planState == .unspecified)
+      }
+    }
+  }
+
+  @Test("SADAD redelivering the notice that settled a debt hears ALREADY_EXISTS, not that the debt is closed")
+  func settledNoticeRedelivered() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 30_000)
+        let paid = try await a.maker.recordPayment(debtID: id, halalas: 30_000, sadadReference: "FULL1")
+        #expect(paid.debt.state == .paid)
+        let again = await failureDetails {
+          _ = try await a.maker.recordPayment(debtID: id, halalas: 30_000, sadadReference: "FULL1")
+        }
+        #expect(again?.code == .alreadyExists)
+        #expect(again?.reason == "SADAD_REFERENCE_USED")
       }
     }
   }

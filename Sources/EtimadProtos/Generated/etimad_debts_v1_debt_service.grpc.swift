@@ -373,9 +373,14 @@ extension Etimad_Debts_V1_DebtService {
     /// > 
     /// > Wrong states are FAILED_PRECONDITION with an ErrorInfo reason (DEBT_NOT_DRAFT,
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
-    /// > REQUEST_ALREADY_PENDING, PLAN_ALREADY_ACTIVE, ...). A payment, exemption or PAYMENT request
-    /// > above the balance is FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo
-    /// > metadata `balance_halalas`; nothing is applied.
+    /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
+    /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
+    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
+    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
+    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
+    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
+    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -811,9 +816,14 @@ extension Etimad_Debts_V1_DebtService {
     /// > 
     /// > Wrong states are FAILED_PRECONDITION with an ErrorInfo reason (DEBT_NOT_DRAFT,
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
-    /// > REQUEST_ALREADY_PENDING, PLAN_ALREADY_ACTIVE, ...). A payment, exemption or PAYMENT request
-    /// > above the balance is FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo
-    /// > metadata `balance_halalas`; nothing is applied.
+    /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
+    /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
+    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
+    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
+    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
+    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
+    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -1247,9 +1257,14 @@ extension Etimad_Debts_V1_DebtService {
     /// > 
     /// > Wrong states are FAILED_PRECONDITION with an ErrorInfo reason (DEBT_NOT_DRAFT,
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
-    /// > REQUEST_ALREADY_PENDING, PLAN_ALREADY_ACTIVE, ...). A payment, exemption or PAYMENT request
-    /// > above the balance is FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo
-    /// > metadata `balance_halalas`; nothing is applied.
+    /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
+    /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
+    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
+    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
+    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
+    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
+    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -2472,9 +2487,14 @@ extension Etimad_Debts_V1_DebtService {
     /// > 
     /// > Wrong states are FAILED_PRECONDITION with an ErrorInfo reason (DEBT_NOT_DRAFT,
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
-    /// > REQUEST_ALREADY_PENDING, PLAN_ALREADY_ACTIVE, ...). A payment, exemption or PAYMENT request
-    /// > above the balance is FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo
-    /// > metadata `balance_halalas`; nothing is applied.
+    /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
+    /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
+    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
+    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
+    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
+    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
+    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -3018,9 +3038,14 @@ extension Etimad_Debts_V1_DebtService {
     /// > 
     /// > Wrong states are FAILED_PRECONDITION with an ErrorInfo reason (DEBT_NOT_DRAFT,
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
-    /// > REQUEST_ALREADY_PENDING, PLAN_ALREADY_ACTIVE, ...). A payment, exemption or PAYMENT request
-    /// > above the balance is FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo
-    /// > metadata `balance_halalas`; nothing is applied.
+    /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
+    /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
+    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
+    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
+    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
+    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
+    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
