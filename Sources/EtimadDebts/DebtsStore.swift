@@ -211,6 +211,18 @@ public struct DebtsStore: DebtStorage {
     }
   }
 
+  /// Refuses a payment reference the agency already credited (a SADAD notice, or an approved
+  /// PAYMENT request that gave it): one payment is credited once, whichever way it arrived.
+  static func refuseUsedReference(_ db: Database, agency: String, _ reference: String) throws {
+    if try Bool.fetchOne(
+      db.cachedStatement(
+        sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
+      arguments: [agency, reference]) == true
+    {
+      throw DebtsErrors.sadadReferenceUsed
+    }
+  }
+
   /// A SADAD payment notification: exactly once by request_id, and by SADAD reference.
   func recordPayment(
     _ call: MutationCall<Etimad_Debts_V1_RecordPaymentRequest>, id: Int64, amount: Halalas, paidTime: Date,
@@ -220,13 +232,7 @@ public struct DebtsStore: DebtStorage {
       let row = try debt(db, id, caller)
       // A used reference first: SADAD redelivering the notice that settled the debt must hear
       // ALREADY_EXISTS, not that the debt is closed (which reads as a refused payment).
-      if try Bool.fetchOne(
-        db.cachedStatement(
-          sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
-        arguments: [row.agencyCode, reference]) == true
-      {
-        throw DebtsErrors.sadadReferenceUsed
-      }
+      try Self.refuseUsedReference(db, agency: row.agencyCode, reference)
       _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
       let balance = try Ledger.balance(db, debt: row)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }

@@ -29,6 +29,9 @@ extension DebtsStore {
       if let amount = change.amount {
         try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
       }
+      if change.kind == "PAYMENT", !change.paymentReference.isEmpty {
+        try Self.refuseUsedReference(db, agency: row.agencyCode, change.paymentReference)
+      }
       if change.kind == "UPDATE_DATA", change.paths.contains("amount") {
         try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
       }
@@ -149,9 +152,13 @@ extension DebtsStore {
     case "PAYMENT":
       let amount = Halalas(request.amount ?? 0)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+      // The payment's reference is recorded like a SADAD notice's, so the same payment is not
+      // credited again by the notice or by another request.
+      let reference = request.paymentReference.isEmpty ? nil : request.paymentReference
+      if let reference { try Self.refuseUsedReference(db, agency: row.agencyCode, reference) }
       return try Ledger.post(
         db, debt: row, kind: .payment, delta: Halalas(-amount.value), effectiveTime: now, caller: caller,
-        requestID: requestID, source: source, now: now
+        requestID: requestID, sadadReference: reference, source: source, now: now
       ).movement
     case "CANCELLATION":
       return try Ledger.post(

@@ -416,6 +416,45 @@ extension DebtsRequestsTests {
   }
 }
 
+extension DebtsRequestsTests {
+  @Test("a payment reference is credited once: an approved PAYMENT request's reference blocks the SADAD notice and another request")
+  func paymentReferenceCreditedOnce() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 50_000)
+        func paymentRequest(_ reference: String) async throws -> Etimad_Debts_V1_ChangeRequest {
+          try await a.debtor.debts.createChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.debtID = id
+              $0.kind = .payment
+              $0.amount = money(10_000)
+              $0.paymentReference = reference
+              $0.reason = "Paid at the bank"
+            }
+          ).changeRequest
+        }
+        let request = try await paymentRequest("BANK77")
+        let approved = try await a.maker.approveChangeRequest(request.id)
+        #expect(approved.movement.sadadReference == "BANK77")
+        let notice = await failureDetails {
+          _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "BANK77")
+        }
+        #expect(notice?.code == .alreadyExists)
+        #expect(notice?.reason == "SADAD_REFERENCE_USED")
+        let second = await failureDetails { _ = try await paymentRequest("BANK77") }
+        #expect(second?.code == .alreadyExists)
+        // A request raised before the notice arrived is refused when approved after it
+        let early = try await paymentRequest("SADAD88")
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "SADAD88")
+        let late = await failureDetails { _ = try await a.maker.approveChangeRequest(early.id) }
+        #expect(late?.reason == "SADAD_REFERENCE_USED")
+        #expect(try await a.debtor.debt(id).balance.amountHalalas == 30_000)
+      }
+    }
+  }
+}
+
 func noonInRiyadh(_ day: CivilDay) -> Date {
   RiyadhCalendars.gregorian.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
     ?? Date()

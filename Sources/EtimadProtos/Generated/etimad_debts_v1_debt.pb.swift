@@ -833,7 +833,10 @@ public nonisolated struct Etimad_Debts_V1_ChangeRequest: @unchecked Sendable {
   /// Clears the value of `amount`. Subsequent reads from it will return its default value.
   public mutating func clearAmount() {_uniqueStorage()._amount = nil}
 
-  /// PAYMENT: the payer's reference for the payment (optional, up to 64 characters).
+  /// PAYMENT: the payer's reference for the payment (optional, up to 64 characters). An
+  /// approved request records it as the movement's SADAD reference, so one payment is credited
+  /// once: a reference the agency already credited is ALREADY_EXISTS, reason
+  /// SADAD_REFERENCE_USED, when the request is raised and when it is approved.
   public var paymentReference: String {
     get {_storage._paymentReference}
     set {_uniqueStorage()._paymentReference = newValue}
