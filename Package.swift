@@ -211,6 +211,7 @@ let package = Package(
         "EtimadPayments",
         "EtimadKit",
         "EtimadProtos",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]

@@ -16,8 +16,18 @@ extension PaymentsStore {
     var last: TimeCursor?
   }
 
+  /// What an export covers: the payments recorded up to `lastID` when it started, and how
+  /// many of them match. Every page reads below that bound, so a payment recorded during the
+  /// export (a late notice with an older paid time lands behind the cursor) is neither sent
+  /// beyond `expected_rows` nor half-included.
+  struct ExportSnapshot: Sendable {
+    var rows: Int64
+    var lastID: Int64
+  }
+
   func exportChunk(
-    scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, writer: ExportWriter, limit: Int
+    scope: PaymentScope, query: PaymentQuery, snapshot: ExportSnapshot, after cursor: TimeCursor?,
+    writer: ExportWriter, limit: Int
   ) async throws -> ExportChunk {
     try await database.read { db in
       // A pool reader that served a tender search maps the file (TendersStore.search); an
@@ -27,6 +37,9 @@ extension PaymentsStore {
       var (conditions, arguments) = query.conditions(driving: !scope.narrow)
       conditions.insert(scope.sql, at: 0)
       var all: [any DatabaseValueConvertible] = scope.arguments + arguments
+      // (+: the bound must not become the plan's driving index)
+      conditions.append("+p.id <= ?")
+      all.append(snapshot.lastID)
       if let cursor {
         conditions.append("(p.paid_time, p.id) < (?, ?)")
         all += [cursor.t, cursor.i]
@@ -57,9 +70,10 @@ extension PaymentsStore {
     }
   }
 
-  /// How many payments match, when the export starts.
-  func exportCount(scopes: [PaymentScope], query: PaymentQuery) async throws -> Int64 {
+  /// The export's bound and row count, read together when it starts.
+  func exportSnapshot(scopes: [PaymentScope], query: PaymentQuery) async throws -> ExportSnapshot {
     try await database.read { db in
+      let lastID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM payments") ?? 0
       var total: Int64 = 0
       for scope in scopes {
         var (conditions, arguments) = query.conditions(driving: !scope.narrow)
@@ -69,7 +83,7 @@ extension PaymentsStore {
             db, sql: "SELECT COUNT(*) FROM payments p WHERE \(conditions.joined(separator: " AND "))",
             arguments: StatementArguments(scope.arguments + arguments)) ?? 0
       }
-      return total
+      return ExportSnapshot(rows: total, lastID: lastID)
     }
   }
 

@@ -257,18 +257,19 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     let scopes = try await exportScopes(viewer, query: query)
     let writer = ExportWriter(format: format, arabic: request.arabicHeaders)
-    let expected = try await store.exportCount(scopes: scopes, query: query)
+    let snapshot = try await store.exportSnapshot(scopes: scopes, query: query)
     let preamble = writer.preamble()
     try await Self.send(response) {
       $0.data = Data(preamble)
-      $0.expectedRows = expected
+      $0.expectedRows = snapshot.rows
     }
     for scope in scopes {
       var cursor: TimeCursor?
       while true {
         try Task.checkCancellation()
         let chunk = try await store.exportChunk(
-          scope: scope, query: query, after: cursor, writer: writer, limit: PaymentsStore.exportPageRows)
+          scope: scope, query: query, snapshot: snapshot, after: cursor, writer: writer,
+          limit: PaymentsStore.exportPageRows)
         if chunk.rows > 0 {
           try await Self.send(response) {
             $0.data = Data(chunk.bytes)
