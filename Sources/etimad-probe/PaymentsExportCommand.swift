@@ -60,14 +60,22 @@ struct PaymentsExportCommand: AsyncParsableCommand {
     let destination = URL(fileURLWithPath: output)
     let bar = ProgressBar(enabled: !quiet && (progress || isatty(STDERR_FILENO) == 1))
     let started = ContinuousClock.now
-    do {
-      let final = try await EtimadClient.withClient(configuration) { client in
+    let token = token
+    let (fileFormat, arabic) = (fileFormat, arabic)
+    let export = Task {
+      try await EtimadClient.withClient(configuration) { client in
         if connection.clientCert == nil, let token = token ?? TokenFile.load() { client.session.value = token }
         return try await client.exportPayments(
           to: destination, filter: filter, format: fileFormat == .csv ? .csv : .jsonLines, arabicHeaders: arabic,
           timeout: .seconds(24 * 3600)
         ) { bar.show($0) }
       }
+    }
+    // Ctrl-C (or a TERM) cancels the export, whose temporary file the client library removes.
+    let interruption = Interruption { export.cancel() }
+    defer { interruption.stop() }
+    do {
+      let final = try await export.value
       bar.finish()
       let elapsed = ContinuousClock.now - started
       let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -81,11 +89,49 @@ struct PaymentsExportCommand: AsyncParsableCommand {
           "exported \(final.rows) rows (\(final.bytes) bytes) to \(output) in "
             + String(format: "%.2f s, %.0f rows/s", seconds, rate))
       }
-    } catch let error as RPCError {
+    } catch {
       bar.finish()
+      if let signal = interruption.received {
+        FileHandle.standardError.write(Data("export interrupted: no file written\n".utf8))
+        throw ExitCode(128 + signal)
+      }
+      guard let error = error as? RPCError else { throw error }
       CallFailure.report(error, json: connection.format == .json)
       throw error.code.exitCode
     }
+  }
+}
+
+/// Runs `handler` when SIGINT or SIGTERM arrives (instead of the process dying at once), and
+/// remembers which one came, until stopped.
+final class Interruption {
+  private let sources: [any DispatchSourceSignal]
+  private let signal = Mutex<Int32?>(nil)
+
+  init(_ handler: @escaping @Sendable () -> Void) {
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+      Foundation.signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      sources.append(source)
+    }
+    self.sources = sources
+    for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
+      source.setEventHandler { [weak self] in
+        self?.signal.withLock { $0 = $0 ?? number }
+        handler()
+      }
+      source.resume()
+    }
+  }
+
+  /// The signal that arrived, if any.
+  var received: Int32? { signal.withLock { $0 } }
+
+  func stop() {
+    for source in sources { source.cancel() }
+    Foundation.signal(SIGINT, SIG_DFL)
+    Foundation.signal(SIGTERM, SIG_DFL)
   }
 }
 

@@ -1,3 +1,4 @@
+import Etimad
 import EtimadServer
 import Foundation
 import Testing
@@ -40,6 +41,64 @@ struct PaymentsProbeTests {
         Products.path("etimad-probe"), ["export", "-o", directory + "/traffic.csv", "--sector", "TRAFFIC"] + flags)
       #expect(refused.status == 69)
       #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["passports.csv"])
+    }
+  }
+
+  @Test("Ctrl-C in the middle of an export leaves no file, not even the temporary one")
+  func interrupted() async throws {
+    try await TestDaemon.with { daemon in
+      _ = try await daemon.sectorAgency("PASSPORTS")
+      // Enough rows that the export is still streaming when the signal comes
+      try await daemon.daemon.database.pool.write { db in
+        try db.execute(
+          sql: """
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299999)
+            INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
+              sadad_reference, amount, paid_time, state, record_time)
+            SELECT 'PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '300000000007', 'INT-' || i, 20000,
+              1700000000000 + i * 1000, 1, 0 FROM n
+            """)
+      }
+      let directory = TemporaryDirectory.make()
+      defer { try? FileManager.default.removeItem(atPath: directory) }
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Products.path("etimad-probe"))
+      process.arguments = [
+        "export", "-o", directory + "/passports.csv", "--quiet", "--addr", "localhost:\(daemon.endpoints.agencyPort)",
+        "--tls-ca-cert", daemon.daemon.identity.paths.caCertificate, "--tls-client-cert",
+        daemon.dataDirectory + "/agencies/MOI-PASSPORTS.pem", "--tls-client-key",
+        daemon.dataDirectory + "/agencies/MOI-PASSPORTS-key.pem", "--employee", "ops-1",
+      ]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      func files() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] }
+      // Interrupt once the temporary file has data in it
+      let deadline = Date().addingTimeInterval(60)
+      var partial: String?
+      while Date() < deadline, process.isRunning {
+        if let name = files().first(where: { $0.hasSuffix(".partial") }),
+          let size = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int,
+          size > 0
+        {
+          partial = name
+          break
+        }
+        try await Task.sleep(for: .milliseconds(2))
+      }
+      #expect(partial != nil, "the export ended before it could be interrupted")
+      process.interrupt()
+      await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        Thread.detachNewThread {
+          process.waitUntilExit()
+          done.resume()
+        }
+      }
+      #expect(process.terminationStatus == 130)
+      #expect(files().isEmpty)
+      // The daemon serves on
+      let status = try await EtimadClient.withClient(daemon.publicClient()) { try await $0.health.status() }
+      #expect(status == .serving)
     }
   }
 }
