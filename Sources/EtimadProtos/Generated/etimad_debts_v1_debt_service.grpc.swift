@@ -1683,7 +1683,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.CreateDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateDebtResponse>(),
             handler: { request, context in
                 try await self.createDebt(
                     request: request,
@@ -1694,7 +1694,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.UpdateDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_UpdateDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_UpdateDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_UpdateDebtResponse>(),
             handler: { request, context in
                 try await self.updateDebt(
                     request: request,
@@ -1705,7 +1705,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.SubmitDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_SubmitDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_SubmitDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_SubmitDebtResponse>(),
             handler: { request, context in
                 try await self.submitDebt(
                     request: request,
@@ -1716,7 +1716,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ApproveDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveDebtResponse>(),
             handler: { request, context in
                 try await self.approveDebt(
                     request: request,
@@ -1727,7 +1727,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.RejectDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectDebtResponse>(),
             handler: { request, context in
                 try await self.rejectDebt(
                     request: request,
@@ -1738,7 +1738,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.RecordPayment.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RecordPaymentRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RecordPaymentResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RecordPaymentResponse>(),
             handler: { request, context in
                 try await self.recordPayment(
                     request: request,
@@ -1749,7 +1749,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ListDebts.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListDebtsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListDebtsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListDebtsResponse>(),
             handler: { request, context in
                 try await self.listDebts(
                     request: request,
@@ -1760,7 +1760,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.GetDebt.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetDebtRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetDebtResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetDebtResponse>(),
             handler: { request, context in
                 try await self.getDebt(
                     request: request,
@@ -1771,7 +1771,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ListMyDebts.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListMyDebtsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListMyDebtsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListMyDebtsResponse>(),
             handler: { request, context in
                 try await self.listMyDebts(
                     request: request,
@@ -1782,7 +1782,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ListDebtMovements.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListDebtMovementsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListDebtMovementsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListDebtMovementsResponse>(),
             handler: { request, context in
                 try await self.listDebtMovements(
                     request: request,
@@ -1793,7 +1793,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.GetDebtSummary.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetDebtSummaryRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetDebtSummaryResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetDebtSummaryResponse>(),
             handler: { request, context in
                 try await self.getDebtSummary(
                     request: request,
@@ -1804,7 +1804,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.CreateChangeRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateChangeRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateChangeRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateChangeRequestResponse>(),
             handler: { request, context in
                 try await self.createChangeRequest(
                     request: request,
@@ -1815,7 +1815,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.WithdrawChangeRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_WithdrawChangeRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_WithdrawChangeRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_WithdrawChangeRequestResponse>(),
             handler: { request, context in
                 try await self.withdrawChangeRequest(
                     request: request,
@@ -1826,7 +1826,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ApproveChangeRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveChangeRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveChangeRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveChangeRequestResponse>(),
             handler: { request, context in
                 try await self.approveChangeRequest(
                     request: request,
@@ -1837,7 +1837,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.RejectChangeRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectChangeRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectChangeRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectChangeRequestResponse>(),
             handler: { request, context in
                 try await self.rejectChangeRequest(
                     request: request,
@@ -1848,7 +1848,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ListChangeRequests.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListChangeRequestsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListChangeRequestsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListChangeRequestsResponse>(),
             handler: { request, context in
                 try await self.listChangeRequests(
                     request: request,
@@ -1859,7 +1859,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.CreateReliefRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateReliefRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateReliefRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateReliefRequestResponse>(),
             handler: { request, context in
                 try await self.createReliefRequest(
                     request: request,
@@ -1870,7 +1870,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.WithdrawReliefRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_WithdrawReliefRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_WithdrawReliefRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_WithdrawReliefRequestResponse>(),
             handler: { request, context in
                 try await self.withdrawReliefRequest(
                     request: request,
@@ -1881,7 +1881,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ApproveReliefRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveReliefRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveReliefRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveReliefRequestResponse>(),
             handler: { request, context in
                 try await self.approveReliefRequest(
                     request: request,
@@ -1892,7 +1892,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.RejectReliefRequest.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectReliefRequestRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectReliefRequestResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectReliefRequestResponse>(),
             handler: { request, context in
                 try await self.rejectReliefRequest(
                     request: request,
@@ -1903,7 +1903,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.ListReliefRequests.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListReliefRequestsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListReliefRequestsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListReliefRequestsResponse>(),
             handler: { request, context in
                 try await self.listReliefRequests(
                     request: request,
@@ -1914,7 +1914,7 @@ extension Etimad_Debts_V1_DebtService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Debts_V1_DebtService.Method.GetInstalmentPlan.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetInstalmentPlanRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetInstalmentPlanResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetInstalmentPlanResponse>(),
             handler: { request, context in
                 try await self.getInstalmentPlan(
                     request: request,
@@ -3844,7 +3844,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.createDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -3873,7 +3873,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.updateDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_UpdateDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_UpdateDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_UpdateDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -3902,7 +3902,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.submitDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_SubmitDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_SubmitDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_SubmitDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -3931,7 +3931,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.approveDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -3960,7 +3960,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.rejectDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -3991,7 +3991,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.recordPayment(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RecordPaymentRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RecordPaymentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RecordPaymentResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4020,7 +4020,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listDebts(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListDebtsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListDebtsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListDebtsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4049,7 +4049,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getDebt(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetDebtRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetDebtRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetDebtResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4078,7 +4078,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listMyDebts(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListMyDebtsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListMyDebtsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListMyDebtsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4107,7 +4107,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listDebtMovements(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListDebtMovementsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListDebtMovementsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListDebtMovementsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4136,7 +4136,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getDebtSummary(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetDebtSummaryRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetDebtSummaryRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetDebtSummaryResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4166,7 +4166,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.createChangeRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateChangeRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateChangeRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateChangeRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4195,7 +4195,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.withdrawChangeRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_WithdrawChangeRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_WithdrawChangeRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_WithdrawChangeRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4225,7 +4225,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.approveChangeRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveChangeRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveChangeRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveChangeRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4254,7 +4254,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.rejectChangeRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectChangeRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectChangeRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectChangeRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4283,7 +4283,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listChangeRequests(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListChangeRequestsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListChangeRequestsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListChangeRequestsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4312,7 +4312,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.createReliefRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_CreateReliefRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_CreateReliefRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_CreateReliefRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4341,7 +4341,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.withdrawReliefRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_WithdrawReliefRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_WithdrawReliefRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_WithdrawReliefRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4371,7 +4371,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.approveReliefRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ApproveReliefRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ApproveReliefRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ApproveReliefRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4400,7 +4400,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.rejectReliefRequest(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_RejectReliefRequestRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_RejectReliefRequestRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_RejectReliefRequestResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4429,7 +4429,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listReliefRequests(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_ListReliefRequestsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_ListReliefRequestsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_ListReliefRequestsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -4459,7 +4459,7 @@ extension Etimad_Debts_V1_DebtService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getInstalmentPlan(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Debts_V1_GetInstalmentPlanRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Debts_V1_GetInstalmentPlanRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Debts_V1_GetInstalmentPlanResponse>(),
             options: options,
             onResponse: handleResponse

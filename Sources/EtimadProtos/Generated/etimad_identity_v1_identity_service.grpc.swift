@@ -928,7 +928,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.StartRegistration.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartRegistrationRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartRegistrationResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartRegistrationResponse>(),
             handler: { request, context in
                 try await self.startRegistration(
                     request: request,
@@ -939,7 +939,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.CompleteRegistration.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_CompleteRegistrationRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_CompleteRegistrationResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_CompleteRegistrationResponse>(),
             handler: { request, context in
                 try await self.completeRegistration(
                     request: request,
@@ -950,7 +950,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.StartLogin.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartLoginRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartLoginResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartLoginResponse>(),
             handler: { request, context in
                 try await self.startLogin(
                     request: request,
@@ -961,7 +961,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.VerifyLogin.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_VerifyLoginRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_VerifyLoginResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_VerifyLoginResponse>(),
             handler: { request, context in
                 try await self.verifyLogin(
                     request: request,
@@ -972,7 +972,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.ResendCode.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ResendCodeRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ResendCodeResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ResendCodeResponse>(),
             handler: { request, context in
                 try await self.resendCode(
                     request: request,
@@ -983,7 +983,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.StartPasswordReset.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartPasswordResetRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartPasswordResetResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartPasswordResetResponse>(),
             handler: { request, context in
                 try await self.startPasswordReset(
                     request: request,
@@ -994,7 +994,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.CompletePasswordReset.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_CompletePasswordResetRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_CompletePasswordResetResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_CompletePasswordResetResponse>(),
             handler: { request, context in
                 try await self.completePasswordReset(
                     request: request,
@@ -1005,7 +1005,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.WhoAmI.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_WhoAmIRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_WhoAmIResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_WhoAmIResponse>(),
             handler: { request, context in
                 try await self.whoAmI(
                     request: request,
@@ -1016,7 +1016,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.ListSessions.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ListSessionsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ListSessionsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ListSessionsResponse>(),
             handler: { request, context in
                 try await self.listSessions(
                     request: request,
@@ -1027,7 +1027,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.RevokeSession.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_RevokeSessionRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_RevokeSessionResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_RevokeSessionResponse>(),
             handler: { request, context in
                 try await self.revokeSession(
                     request: request,
@@ -1038,7 +1038,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.Logout.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_LogoutRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_LogoutResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_LogoutResponse>(),
             handler: { request, context in
                 try await self.logout(
                     request: request,
@@ -1049,7 +1049,7 @@ extension Etimad_Identity_V1_IdentityService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Identity_V1_IdentityService.Method.ChangePassword.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ChangePasswordRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ChangePasswordResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ChangePasswordResponse>(),
             handler: { request, context in
                 try await self.changePassword(
                     request: request,
@@ -2120,7 +2120,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.startRegistration(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartRegistrationRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartRegistrationRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartRegistrationResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2149,7 +2149,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.completeRegistration(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_CompleteRegistrationRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_CompleteRegistrationRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_CompleteRegistrationResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2178,7 +2178,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.startLogin(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartLoginRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartLoginRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartLoginResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2207,7 +2207,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.verifyLogin(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_VerifyLoginRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_VerifyLoginRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_VerifyLoginResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2236,7 +2236,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.resendCode(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ResendCodeRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ResendCodeRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ResendCodeResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2265,7 +2265,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.startPasswordReset(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_StartPasswordResetRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_StartPasswordResetRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_StartPasswordResetResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2294,7 +2294,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.completePasswordReset(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_CompletePasswordResetRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_CompletePasswordResetRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_CompletePasswordResetResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2324,7 +2324,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.whoAmI(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_WhoAmIRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_WhoAmIRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_WhoAmIResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2353,7 +2353,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listSessions(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ListSessionsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ListSessionsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ListSessionsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2382,7 +2382,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.revokeSession(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_RevokeSessionRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_RevokeSessionRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_RevokeSessionResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2411,7 +2411,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.logout(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_LogoutRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_LogoutRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_LogoutResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2440,7 +2440,7 @@ extension Etimad_Identity_V1_IdentityService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.changePassword(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Identity_V1_ChangePasswordRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Identity_V1_ChangePasswordRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Identity_V1_ChangePasswordResponse>(),
             options: options,
             onResponse: handleResponse

@@ -1033,7 +1033,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.ListSectors.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListSectorsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListSectorsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListSectorsResponse>(),
             handler: { request, context in
                 try await self.listSectors(
                     request: request,
@@ -1044,7 +1044,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.ListServices.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListServicesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListServicesResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListServicesResponse>(),
             handler: { request, context in
                 try await self.listServices(
                     request: request,
@@ -1055,7 +1055,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.RecordPayment.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RecordPaymentRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RecordPaymentResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RecordPaymentResponse>(),
             handler: { request, context in
                 try await self.recordPayment(
                     request: request,
@@ -1066,7 +1066,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.RecordMovement.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RecordMovementRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RecordMovementResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RecordMovementResponse>(),
             handler: { request, context in
                 try await self.recordMovement(
                     request: request,
@@ -1077,7 +1077,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.ListRefundRequests.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListRefundRequestsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListRefundRequestsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListRefundRequestsResponse>(),
             handler: { request, context in
                 try await self.listRefundRequests(
                     request: request,
@@ -1088,7 +1088,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.CompleteRefund.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_CompleteRefundRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_CompleteRefundResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_CompleteRefundResponse>(),
             handler: { request, context in
                 try await self.completeRefund(
                     request: request,
@@ -1099,7 +1099,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.RejectRefund.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RejectRefundRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RejectRefundResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RejectRefundResponse>(),
             handler: { request, context in
                 try await self.rejectRefund(
                     request: request,
@@ -1110,7 +1110,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.SearchPayments.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_SearchPaymentsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_SearchPaymentsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_SearchPaymentsResponse>(),
             handler: { request, context in
                 try await self.searchPayments(
                     request: request,
@@ -1121,7 +1121,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.GetPayment.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_GetPaymentRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_GetPaymentResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_GetPaymentResponse>(),
             handler: { request, context in
                 try await self.getPayment(
                     request: request,
@@ -1132,7 +1132,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.ListCancelledOperations.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListCancelledOperationsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListCancelledOperationsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListCancelledOperationsResponse>(),
             handler: { request, context in
                 try await self.listCancelledOperations(
                     request: request,
@@ -1143,7 +1143,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.GetBalance.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_GetBalanceRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_GetBalanceResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_GetBalanceResponse>(),
             handler: { request, context in
                 try await self.getBalance(
                     request: request,
@@ -1154,7 +1154,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.ExportPayments.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ExportPaymentsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ExportPaymentsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ExportPaymentsResponse>(),
             handler: { request, context in
                 try await self.exportPayments(
                     request: request,
@@ -1165,7 +1165,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Payments_V1_GovernmentPaymentService.Method.RequestRefund.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RequestRefundRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RequestRefundResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RequestRefundResponse>(),
             handler: { request, context in
                 try await self.requestRefund(
                     request: request,
@@ -2342,7 +2342,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listSectors(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListSectorsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListSectorsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListSectorsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2371,7 +2371,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listServices(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListServicesRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListServicesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListServicesResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2402,7 +2402,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.recordPayment(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RecordPaymentRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RecordPaymentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RecordPaymentResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2431,7 +2431,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.recordMovement(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RecordMovementRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RecordMovementRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RecordMovementResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2460,7 +2460,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listRefundRequests(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListRefundRequestsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListRefundRequestsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListRefundRequestsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2489,7 +2489,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.completeRefund(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_CompleteRefundRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_CompleteRefundRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_CompleteRefundResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2518,7 +2518,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.rejectRefund(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RejectRefundRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RejectRefundRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RejectRefundResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2547,7 +2547,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.searchPayments(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_SearchPaymentsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_SearchPaymentsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_SearchPaymentsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2576,7 +2576,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getPayment(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_GetPaymentRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_GetPaymentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_GetPaymentResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2605,7 +2605,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listCancelledOperations(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ListCancelledOperationsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ListCancelledOperationsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ListCancelledOperationsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2634,7 +2634,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getBalance(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_GetBalanceRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_GetBalanceRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_GetBalanceResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2663,7 +2663,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.exportPayments(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_ExportPaymentsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_ExportPaymentsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_ExportPaymentsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2692,7 +2692,7 @@ extension Etimad_Payments_V1_GovernmentPaymentService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.requestRefund(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Payments_V1_RequestRefundRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Payments_V1_RequestRefundRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Payments_V1_RequestRefundResponse>(),
             options: options,
             onResponse: handleResponse

@@ -233,7 +233,7 @@ extension Etimad_Platform_V1_PlatformService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Platform_V1_PlatformService.Method.GetServerInfo.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Platform_V1_GetServerInfoRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Platform_V1_GetServerInfoResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Platform_V1_GetServerInfoResponse>(),
             handler: { request, context in
                 try await self.getServerInfo(
                     request: request,
@@ -244,7 +244,7 @@ extension Etimad_Platform_V1_PlatformService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Platform_V1_PlatformService.Method.ValidateIdentifiers.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Platform_V1_ValidateIdentifiersRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Platform_V1_ValidateIdentifiersResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Platform_V1_ValidateIdentifiersResponse>(),
             handler: { request, context in
                 try await self.validateIdentifiers(
                     request: request,
@@ -495,7 +495,7 @@ extension Etimad_Platform_V1_PlatformService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getServerInfo(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Platform_V1_GetServerInfoRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Platform_V1_GetServerInfoRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Platform_V1_GetServerInfoResponse>(),
             options: options,
             onResponse: handleResponse
@@ -525,7 +525,7 @@ extension Etimad_Platform_V1_PlatformService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.validateIdentifiers(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Platform_V1_ValidateIdentifiersRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Platform_V1_ValidateIdentifiersRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Platform_V1_ValidateIdentifiersResponse>(),
             options: options,
             onResponse: handleResponse

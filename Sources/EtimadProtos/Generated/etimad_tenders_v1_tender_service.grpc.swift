@@ -946,7 +946,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.CreateTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CreateTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CreateTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CreateTenderResponse>(),
             handler: { request, context in
                 try await self.createTender(
                     request: request,
@@ -957,7 +957,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.UpdateTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_UpdateTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_UpdateTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_UpdateTenderResponse>(),
             handler: { request, context in
                 try await self.updateTender(
                     request: request,
@@ -968,7 +968,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.PublishTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_PublishTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_PublishTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_PublishTenderResponse>(),
             handler: { request, context in
                 try await self.publishTender(
                     request: request,
@@ -979,7 +979,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.ExtendDates.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ExtendDatesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ExtendDatesResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ExtendDatesResponse>(),
             handler: { request, context in
                 try await self.extendDates(
                     request: request,
@@ -990,7 +990,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.CancelTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CancelTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CancelTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CancelTenderResponse>(),
             handler: { request, context in
                 try await self.cancelTender(
                     request: request,
@@ -1001,7 +1001,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.CloseTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CloseTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CloseTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CloseTenderResponse>(),
             handler: { request, context in
                 try await self.closeTender(
                     request: request,
@@ -1012,7 +1012,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.GetTender.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_GetTenderRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_GetTenderResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_GetTenderResponse>(),
             handler: { request, context in
                 try await self.getTender(
                     request: request,
@@ -1023,7 +1023,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.SearchTenders.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_SearchTendersRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_SearchTendersResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_SearchTendersResponse>(),
             handler: { request, context in
                 try await self.searchTenders(
                     request: request,
@@ -1034,7 +1034,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.ListAgencies.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListAgenciesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListAgenciesResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListAgenciesResponse>(),
             handler: { request, context in
                 try await self.listAgencies(
                     request: request,
@@ -1045,7 +1045,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.ListRegions.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListRegionsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListRegionsResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListRegionsResponse>(),
             handler: { request, context in
                 try await self.listRegions(
                     request: request,
@@ -1056,7 +1056,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.ListActivities.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListActivitiesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListActivitiesResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListActivitiesResponse>(),
             handler: { request, context in
                 try await self.listActivities(
                     request: request,
@@ -1067,7 +1067,7 @@ extension Etimad_Tenders_V1_TenderService.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Etimad_Tenders_V1_TenderService.Method.ListTenderTypes.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListTenderTypesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListTenderTypesResponse>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListTenderTypesResponse>(),
             handler: { request, context in
                 try await self.listTenderTypes(
                     request: request,
@@ -2149,7 +2149,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.createTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CreateTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CreateTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CreateTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2178,7 +2178,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.updateTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_UpdateTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_UpdateTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_UpdateTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2209,7 +2209,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.publishTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_PublishTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_PublishTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_PublishTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2239,7 +2239,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.extendDates(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ExtendDatesRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ExtendDatesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ExtendDatesResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2269,7 +2269,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.cancelTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CancelTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CancelTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CancelTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2299,7 +2299,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.closeTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_CloseTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_CloseTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_CloseTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2328,7 +2328,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.getTender(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_GetTenderRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_GetTenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_GetTenderResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2358,7 +2358,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.searchTenders(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_SearchTendersRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_SearchTendersRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_SearchTendersResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2387,7 +2387,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listAgencies(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListAgenciesRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListAgenciesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListAgenciesResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2416,7 +2416,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listRegions(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListRegionsRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListRegionsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListRegionsResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2445,7 +2445,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listActivities(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListActivitiesRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListActivitiesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListActivitiesResponse>(),
             options: options,
             onResponse: handleResponse
@@ -2474,7 +2474,7 @@ extension Etimad_Tenders_V1_TenderService.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.listTenderTypes(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Etimad_Tenders_V1_ListTenderTypesRequest>(),
+            serializer: LinearProtobufSerializer<Etimad_Tenders_V1_ListTenderTypesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Etimad_Tenders_V1_ListTenderTypesResponse>(),
             options: options,
             onResponse: handleResponse

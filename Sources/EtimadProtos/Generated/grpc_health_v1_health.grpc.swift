@@ -403,7 +403,7 @@ extension Grpc_Health_V1_Health.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Grpc_Health_V1_Health.Method.Check.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthCheckRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthCheckResponse>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthCheckResponse>(),
             handler: { request, context in
                 try await self.check(
                     request: request,
@@ -414,7 +414,7 @@ extension Grpc_Health_V1_Health.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Grpc_Health_V1_Health.Method.List.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthListRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthListResponse>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthListResponse>(),
             handler: { request, context in
                 try await self.list(
                     request: request,
@@ -425,7 +425,7 @@ extension Grpc_Health_V1_Health.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Grpc_Health_V1_Health.Method.Watch.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthCheckRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthCheckResponse>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthCheckResponse>(),
             handler: { request, context in
                 try await self.watch(
                     request: request,
@@ -820,7 +820,7 @@ extension Grpc_Health_V1_Health.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.check(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthCheckRequest>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthCheckRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthCheckResponse>(),
             options: options,
             onResponse: handleResponse
@@ -859,7 +859,7 @@ extension Grpc_Health_V1_Health.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.list(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthListRequest>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthListRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthListResponse>(),
             options: options,
             onResponse: handleResponse
@@ -900,7 +900,7 @@ extension Grpc_Health_V1_Health.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.watch(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Health_V1_HealthCheckRequest>(),
+            serializer: LinearProtobufSerializer<Grpc_Health_V1_HealthCheckRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Health_V1_HealthCheckResponse>(),
             options: options,
             onResponse: handleResponse

@@ -166,7 +166,7 @@ extension Grpc_Reflection_V1_ServerReflection.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Grpc_Reflection_V1_ServerReflection.Method.ServerReflectionInfo.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Reflection_V1_ServerReflectionRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Reflection_V1_ServerReflectionResponse>(),
+            serializer: LinearProtobufSerializer<Grpc_Reflection_V1_ServerReflectionResponse>(),
             handler: { request, context in
                 try await self.serverReflectionInfo(
                     request: request,
@@ -312,7 +312,7 @@ extension Grpc_Reflection_V1_ServerReflection.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.serverReflectionInfo(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Reflection_V1_ServerReflectionRequest>(),
+            serializer: LinearProtobufSerializer<Grpc_Reflection_V1_ServerReflectionRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Reflection_V1_ServerReflectionResponse>(),
             options: options,
             onResponse: handleResponse

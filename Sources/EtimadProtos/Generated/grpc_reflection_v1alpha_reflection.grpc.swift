@@ -166,7 +166,7 @@ extension Grpc_Reflection_V1alpha_ServerReflection.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Grpc_Reflection_V1alpha_ServerReflection.Method.ServerReflectionInfo.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Reflection_V1alpha_ServerReflectionRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Reflection_V1alpha_ServerReflectionResponse>(),
+            serializer: LinearProtobufSerializer<Grpc_Reflection_V1alpha_ServerReflectionResponse>(),
             handler: { request, context in
                 try await self.serverReflectionInfo(
                     request: request,
@@ -312,7 +312,7 @@ extension Grpc_Reflection_V1alpha_ServerReflection.ClientProtocol {
     ) async throws -> Result where Result: Sendable {
         try await self.serverReflectionInfo(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Grpc_Reflection_V1alpha_ServerReflectionRequest>(),
+            serializer: LinearProtobufSerializer<Grpc_Reflection_V1alpha_ServerReflectionRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Grpc_Reflection_V1alpha_ServerReflectionResponse>(),
             options: options,
             onResponse: handleResponse
