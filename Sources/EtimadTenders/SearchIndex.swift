@@ -3,7 +3,7 @@ import GRDB
 /// The tenders' search index: the FTS5 table of normalised text (rowid = tender id) and the
 /// vocabulary of its words, which expands the prefix of the last word typed.
 enum SearchIndex {
-  /// A last word with more completions than this is left to FTS5's own prefix query.
+  /// A prefix of the last word with more completions than this is left to FTS5's own prefix query.
   static let maximumCompletions = 24
 
   /// The text of the tenders named by `condition` (a `WHERE` on `t`), normalised.
@@ -46,21 +46,26 @@ enum SearchIndex {
     return try Int.fetchOne(db, sql: "SELECT count(*) FROM tenders_fts") ?? 0
   }
 
-  /// The FTS5 expression for `text`: every word quoted, the last one expanded to the indexed
-  /// words it begins (an OR that FTS5 reads lazily, where its own prefix query would merge
-  /// every matching doclist before returning the first row); and its phrases in the order
-  /// FTS5 numbers them (for `TenderRank`).
+  /// The FTS5 expression for `text`: every word quoted, each prefix of the last one expanded
+  /// to the indexed words it begins (an OR that FTS5 reads lazily, where its own prefix query
+  /// would merge every matching doclist before returning the first row); and its phrases in
+  /// the order FTS5 numbers them (for `TenderRank`).
   static func match(_ db: Database, _ text: SearchText) throws -> (expression: String, phrases: [String]) {
-    guard let last = text.words.last else { return ("", []) }
-    let completions = try String.fetchAll(
-      db.cachedStatement(sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?"),
-      arguments: [last, last + "\u{10FFFF}", maximumCompletions + 1])
-    let head = text.words.dropLast().map(SearchText.quoted)
-    guard !completions.isEmpty, completions.count <= maximumCompletions else {
-      return (text.matchExpression, head + [SearchText.quoted(last) + "*"])
+    guard !text.isEmpty else { return ("", []) }
+    let completions = try db.cachedStatement(
+      sql: "SELECT term FROM tender_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?")
+    let head = text.words.map(SearchText.quoted)
+    var tail: [String] = []
+    var seen = Set<String>()
+    for prefix in text.prefixes {
+      let terms = try String.fetchAll(
+        completions, arguments: [prefix, prefix + "\u{10FFFF}", maximumCompletions + 1])
+      let phrases =
+        terms.isEmpty || terms.count > maximumCompletions
+        ? [SearchText.quoted(prefix) + "*"] : terms.map(SearchText.quoted)
+      // A word both prefixes begin is searched, and ranked, once.
+      for phrase in phrases where seen.insert(phrase).inserted { tail.append(phrase) }
     }
-    let tail = completions.map(SearchText.quoted)
-    // FTS5 takes no implicit AND before a parenthesis: every AND is spelled out.
-    return ((head + ["(" + tail.joined(separator: " OR ") + ")"]).joined(separator: " AND "), head + tail)
+    return (SearchText.expression(whole: head, last: tail), head + tail)
   }
 }

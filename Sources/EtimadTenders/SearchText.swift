@@ -8,38 +8,64 @@ public struct SearchText: Sendable, Equatable {
   public static let maximumLength = 200
   /// Most words accepted.
   public static let maximumWords = 16
+  /// Fewest letters a stem keeps to be matched as a prefix: the stem of آلات is ات, and
+  /// `"ات"*` finds اتصالات and every other word that begins so.
+  static let minimumPrefixStem = 3
 
   /// Why a text was refused.
   public enum Problem: Error, Sendable, Equatable {
     case tooLong, tooManyWords
   }
 
-  /// The normalised words, in the order typed.
+  /// The words matched whole, in the order typed: every word but the last, by its stem when it
+  /// has one (the index holds the stem of every form, so any form finds the others).
   public let words: [String]
+  /// The forms the last word is matched by as a prefix, any of them: as typed (normalised), and
+  /// its stem when that keeps `minimumPrefixStem` letters. The word may be half typed, and the
+  /// article and conjunction rules misread a part of a word: والت loses و and leaves الت, which
+  /// والتعليم (indexed as والتعليم and تعليم) does not begin.
+  public let prefixes: [String]
 
   /// No words: no text condition.
-  public static let empty = SearchText(words: [])
+  public static let empty = SearchText(words: [], prefixes: [])
 
-  private init(words: [String]) {
+  private init(words: [String], prefixes: [String]) {
     self.words = words
+    self.prefixes = prefixes
   }
 
   public init(_ text: String) throws(Problem) {
     guard text.count <= Self.maximumLength else { throw .tooLong }
-    // Arabic words are searched by their stem, which the index holds for every form.
-    let words = ArabicNormalizer.words(text).map { ArabicNormalizer.stem($0) ?? $0 }
-    guard words.count <= Self.maximumWords else { throw .tooManyWords }
-    self.words = words
+    let typed = ArabicNormalizer.words(text)
+    guard typed.count <= Self.maximumWords else { throw .tooManyWords }
+    words = typed.dropLast().map { ArabicNormalizer.stem($0) ?? $0 }
+    prefixes = typed.last.map(Self.prefixes) ?? []
+  }
+
+  /// The prefixes a last word is matched by: the word, then its stem when it is long enough.
+  static func prefixes(_ word: String) -> [String] {
+    guard let stem = ArabicNormalizer.stem(word), stem.unicodeScalars.count >= minimumPrefixStem else {
+      return [word]
+    }
+    return [word, stem]
   }
 
   /// True when the text holds no word (empty, or only punctuation): no text condition.
-  public var isEmpty: Bool { words.isEmpty }
+  public var isEmpty: Bool { prefixes.isEmpty }
 
-  /// The FTS5 MATCH expression: `"w1" AND "w2" AND "w3"*` (all words, the last as a prefix).
+  /// The FTS5 MATCH expression: `"w1" AND "w2" AND ("p1"* OR "p2"*)`, all words, the last by
+  /// any of its prefixes.
   public var matchExpression: String {
-    words.enumerated().map { index, word in
-      index == words.count - 1 ? Self.quoted(word) + "*" : Self.quoted(word)
-    }.joined(separator: " AND ")
+    Self.expression(whole: words.map(Self.quoted), last: prefixes.map { Self.quoted($0) + "*" })
+  }
+
+  /// The expression of FTS5 phrases `whole` AND any of `last`; FTS5 numbers its phrases in
+  /// the order `whole + last`, the order `TenderRank` receives their document counts in.
+  static func expression(whole: [String], last: [String]) -> String {
+    guard !last.isEmpty else { return whole.joined(separator: " AND ") }
+    // FTS5 takes no implicit AND before a parenthesis: every AND is spelled out.
+    let any = last.count == 1 ? last[0] : "(" + last.joined(separator: " OR ") + ")"
+    return (whole + [any]).joined(separator: " AND ")
   }
 
   /// A word as an FTS5 string: in double quotes, quotes inside doubled.

@@ -88,7 +88,7 @@ struct StoredTender: Sendable {
       $0.lastEnquiryDate = Self.date(dates.lastEnquiry)
       $0.lastOfferDate = Self.date(dates.lastOffer)
       $0.openingDate = Self.date(dates.opening)
-      let left = TenderRules.remaining(until: dates.lastOffer, now: now)
+      let left = TenderRules.remaining(state: state, dates: dates, now: now)
       $0.remaining = .with {
         $0.days = left.days
         $0.hours = left.hours

@@ -112,12 +112,19 @@ public enum TenderRules {
   /// Active while published and offers are accepted; ended afterwards; nil before it is public.
   public static func category(state: TenderState, dates: TenderDates, now: Int64) -> TenderCategory? {
     guard isPublic(state: state, publish: dates.publish, now: now) else { return nil }
-    return state == .published && now < dates.lastOffer ? .active : .ended
+    return acceptsOffers(state: state, dates: dates, now: now) ? .active : .ended
   }
 
-  /// Whole days and hours until the last offer time; zero once it passed.
-  public static func remaining(until lastOffer: Int64, now: Int64) -> (days: Int32, hours: Int32) {
-    let seconds = max(0, lastOffer - now)
+  /// Whether suppliers can submit offers now: published, public, and before the last offer time.
+  public static func acceptsOffers(state: TenderState, dates: TenderDates, now: Int64) -> Bool {
+    state == .published && dates.publish <= now && now < dates.lastOffer
+  }
+
+  /// Whole days and hours left to submit offers: zero unless the tender accepts offers now, as
+  /// a tender cancelled, withdrawn or closed before its last offer time must show no countdown.
+  public static func remaining(state: TenderState, dates: TenderDates, now: Int64) -> (days: Int32, hours: Int32) {
+    guard acceptsOffers(state: state, dates: dates, now: now) else { return (0, 0) }
+    let seconds = dates.lastOffer - now
     return (Int32(clamping: seconds / 86_400), Int32(clamping: (seconds % 86_400) / 3_600))
   }
 

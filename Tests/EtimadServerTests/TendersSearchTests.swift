@@ -42,6 +42,35 @@ struct TendersSearchTests {
     }
   }
 
+  @Test("the last word is a prefix as typed, or by its stem when that keeps three letters")
+  func lastWordPrefix() async throws {
+    let clock = TendersTests.clock()
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await EtimadClient.withClient(try await daemon.tendersAgency("MOH")) { agency in
+        try await EtimadClient.withClient(daemon.publicClient()) { anonymous in
+          // Given three tenders, one of them with a word that begins والت (and none with الت)
+          let operation = try await agency.publish(
+            sampleTender(reference: "P-1", name: "صيانة والتشغيل لمحطات المياه", now: clock.now))
+          _ = try await agency.publish(sampleTender(reference: "P-2", name: "توريد أجهزة اتصالات", now: clock.now))
+          let sewing = try await agency.publish(
+            sampleTender(reference: "P-3", name: "توريد آلات خياطة", now: clock.now))
+          func found(_ query: String) async throws -> [String] {
+            try await anonymous.searchTenders(query).tenders.map(\.id)
+          }
+          // While والتشغيل is being typed, its beginning finds it
+          #expect(try await found("والت") == [operation.id])
+          #expect(try await found("صيانة والتش") == [operation.id])
+          // آلات finds the machines, and not اتصالات, which its two-letter stem ات begins
+          #expect(try await found("توريد آلات") == [sewing.id])
+          #expect(try await found("توريد الات") == [sewing.id])
+          // A stem of three letters or more still serves: والمياه finds المياه, through مياه
+          #expect(try await found("صيانة والمياه") == [operation.id])
+          #expect(try await found("المي") == [operation.id])
+        }
+      }
+    }
+  }
+
   @Test("quotes, operators and SQL fragments are searched literally")
   func literalText() async throws {
     let clock = TendersTests.clock()

@@ -163,13 +163,18 @@ struct TendersTests {
         try await EtimadClient.withClient(daemon.publicClient()) { anonymous in
           let tender = try await agency.publish(
             sampleTender(reference: "C-1", name: "إنشاء مدرسة ابتدائية", now: clock.now))
+          #expect(tender.remaining.days == 20)
           let cancelled = try await agency.cancelTender(tender.id, reason: "إعادة دراسة الاحتياج")
           #expect(cancelled.status == .cancelled)
           let seen = try await anonymous.tender(tender.id)
           #expect(seen.status == .cancelled)
           #expect(seen.category == .ended)
           #expect(seen.statusReason == "إعادة دراسة الاحتياج")
-          #expect(try await anonymous.searchTenders("مدرسة").tenders.map(\.status) == [.cancelled])
+          // Cancelled while offers were open: no countdown, on GetTender nor in search rows
+          #expect(seen.remaining.days == 0 && seen.remaining.hours == 0)
+          let rows = try await anonymous.searchTenders("مدرسة").tenders
+          #expect(rows.map(\.status) == [.cancelled])
+          #expect(rows.map(\.remaining.days) == [0] && rows.map(\.remaining.hours) == [0])
           #expect(try await anonymous.searchTenders("مدرسة") { $0.category = .active }.tenders.isEmpty)
           #expect(await failure { _ = try await agency.cancelTender(tender.id, reason: "x") }?.reason == "TENDER_FINAL")
           let draft = try await agency.createTender(

@@ -6,8 +6,38 @@ import Testing
 struct SearchTextTests {
   @Test("words are quoted and the last one is a prefix")
   func expression() throws {
-    #expect(try SearchText("صيانة المباني").matchExpression == "\"صيانه\" AND \"مباني\"*")
+    #expect(try SearchText("صيانة مباني").matchExpression == "\"صيانه\" AND \"مباني\"*")
     #expect(try SearchText("CT").matchExpression == "\"ct\"*")
+  }
+
+  @Test(
+    "the last word is a prefix as typed, or by its stem when the stem keeps three letters",
+    arguments: [
+      // Half typed: والت is و + الت, yet والتعليم is indexed as والتعليم and تعليم
+      ("والت", ["والت", "الت"], "(\"والت\"* OR \"الت\"*)"),
+      ("صيانة المباني", ["المباني", "مباني"], "\"صيانه\" AND (\"المباني\"* OR \"مباني\"*)"),
+      // آلات is الات; its stem ات would find اتصالات
+      ("توريد آلات", ["الات"], "\"توريد\" AND \"الات\"*"),
+      ("والتعليم", ["والتعليم", "تعليم"], "(\"والتعليم\"* OR \"تعليم\"*)"),
+      ("الم", ["الم"], "\"الم\"*"), ("ال", ["ال"], "\"ال\"*"),
+      // Words before the last keep their stem alone
+      ("والتعليم الات", ["الات"], "\"تعليم\" AND \"الات\"*"),
+    ])
+  func lastWordPrefixes(text: String, prefixes: [String], expected: String) throws {
+    let search = try SearchText(text)
+    #expect(search.prefixes == prefixes)
+    #expect(search.matchExpression == expected)
+  }
+
+  @Test("the expression builder quotes nothing itself, ANDs the words and ORs the last word's phrases")
+  func expressionBuilder() {
+    #expect(SearchText.expression(whole: [], last: []) == "")
+    #expect(SearchText.expression(whole: ["\"a\""], last: ["\"b\"*"]) == "\"a\" AND \"b\"*")
+    #expect(
+      SearchText.expression(whole: ["\"a\"", "\"b\""], last: ["\"c\"", "\"d\"*"])
+        == "\"a\" AND \"b\" AND (\"c\" OR \"d\"*)")
+    // A quote inside a word stays inside its string
+    #expect(SearchText.quoted("a\"OR\"b") == "\"a\"\"OR\"\"b\"")
   }
 
   @Test(
@@ -18,6 +48,7 @@ struct SearchTextTests {
       ("\"unbalanced", "\"unbalanced\"*"),
       ("'; DROP TABLE tenders; --", "\"drop\" AND \"table\" AND \"tenders\"*"),
       ("name:x ^y -z *", "\"name\" AND \"x\" AND \"y\" AND \"z\"*"),
+      ("NOT) OR (والت*", "\"not\" AND \"or\" AND (\"والت\"* OR \"الت\"*)"),
     ])
   func literal(text: String, expected: String) throws {
     #expect(try SearchText(text).matchExpression == expected)

@@ -77,10 +77,27 @@ struct TenderRulesTests {
     #expect(TenderRules.category(state: .cancelled, dates: d, now: during) == .ended)
   }
 
-  @Test("remaining days and hours until the last offer time")
+  @Test("remaining days and hours until the last offer time, while offers are accepted")
   func remaining() {
-    #expect(TenderRules.remaining(until: Self.start + 3 * Self.day + 5 * 3600 + 59, now: Self.start) == (3, 5))
-    #expect(TenderRules.remaining(until: Self.start, now: Self.start + 10) == (0, 0))
+    let d = Self.dates
+    let now = d.lastOffer - (3 * Self.day + 5 * 3600 + 59)
+    #expect(TenderRules.remaining(state: .published, dates: d, now: now) == (3, 5))
+    #expect(TenderRules.remaining(state: .published, dates: d, now: d.lastOffer) == (0, 0))
+    #expect(TenderRules.remaining(state: .published, dates: d, now: d.lastOffer + 10) == (0, 0))
+  }
+
+  @Test(
+    "no countdown for a tender that accepts no offers: before it is public, or cancelled, withdrawn or closed early",
+    arguments: [TenderState.draft, .cancelled, .withdrawn, .complete, .unsuccessful])
+  func noRemainingUnlessAcceptingOffers(state: TenderState) {
+    let d = Self.dates
+    let during = d.publish + Self.day
+    #expect(!TenderRules.acceptsOffers(state: state, dates: d, now: during))
+    #expect(TenderRules.remaining(state: state, dates: d, now: during) == (0, 0))
+    // A published tender whose publish time has not come is not accepting offers yet either
+    #expect(!TenderRules.acceptsOffers(state: .published, dates: d, now: d.publish - 1))
+    #expect(TenderRules.remaining(state: .published, dates: d, now: d.publish - 1) == (0, 0))
+    #expect(TenderRules.acceptsOffers(state: .published, dates: d, now: during))
   }
 
   @Test("reference numbers: Arabic-Indic digits to ASCII, letters uppercased, others refused")
