@@ -586,7 +586,8 @@ public nonisolated struct Etimad_Tenders_V1_Tender: @unchecked Sendable {
   /// Clears the value of `openingDate`. Subsequent reads from it will return its default value.
   public mutating func clearOpeningDate() {_uniqueStorage()._openingDate = nil}
 
-  /// Output only. Time left to submit offers.
+  /// Output only. Time left to submit offers, at read time: zero unless the tender accepts
+  /// offers now (published, public and before its last offer time; not once cancelled or closed).
   public var remaining: Etimad_Tenders_V1_TimeRemaining {
     get {_storage._remaining ?? Etimad_Tenders_V1_TimeRemaining()}
     set {_uniqueStorage()._remaining = newValue}
