@@ -145,7 +145,8 @@ enum DebtsErrors {
         ar: "تعثرت خطة تقسيط المديونية: تحصّل الجهة الرصيد المتبقي.", metadata: ["plan_state": state.rawValue])
       : error(
         .failedPrecondition, "PLAN_ALREADY_ACTIVE",
-        en: "The debt has an active instalment plan, split from its balance: no second plan, exemption or new amount while it runs.",
+        en:
+          "The debt has an active instalment plan, split from its balance: no second plan, exemption or new amount while it runs.",
         ar: "للمديونية خطة تقسيط نشطة مقسومة من رصيدها: لا خطة ثانية ولا إعفاء ولا مبلغ جديد أثناء سريانها.",
         metadata: ["plan_state": state.rawValue])
   }

@@ -369,7 +369,8 @@ extension DebtsRequestsTests {
     }
   }
 
-  @Test("an instalment request approved after its first due date is refused; its replay days later gets the first answer")
+  @Test(
+    "an instalment request approved after its first due date is refused; its replay days later gets the first answer")
   func lateApprovalAndReplay() async throws {
     // Agency certificates are checked against the daemon's clock: start it at the real time.
     let clock = ManualClock(Date())
@@ -417,7 +418,9 @@ extension DebtsRequestsTests {
 }
 
 extension DebtsRequestsTests {
-  @Test("a payment reference is credited once: an approved PAYMENT request's reference blocks the SADAD notice and another request")
+  @Test(
+    "a payment reference is credited once: an approved PAYMENT request's reference blocks the SADAD notice and another request"
+  )
   func paymentReferenceCreditedOnce() async throws {
     try await TestDaemon.with { daemon in
       try await daemon.withDebtActors { a in

@@ -270,7 +270,8 @@ struct PaymentsTests {
           let day = Date().addingTimeInterval(-86_400)
           let sponsors = try await agency.record(customer: "300000000015", paidAt: day)
           let workers = try await agency.record(
-            beneficiary: TestDaemon.resident.idNumber, customer: "300000000015", paidAt: day.addingTimeInterval(-86_400))
+            beneficiary: TestDaemon.resident.idNumber, customer: "300000000015", paidAt: day.addingTimeInterval(-86_400)
+          )
           return (sponsors, workers)
         }
         // The number stays the citizen's: they see both, the resident only their own
@@ -296,7 +297,8 @@ struct PaymentsTests {
           let day = Date().addingTimeInterval(-86_400)
           let forResident = try await agency.record(
             beneficiary: TestDaemon.resident.idNumber, customer: TestDaemon.citizen.idNumber, paidAt: day)
-          let citizens = try await agency.record(customer: TestDaemon.citizen.idNumber, paidAt: day.addingTimeInterval(60))
+          let citizens = try await agency.record(
+            customer: TestDaemon.citizen.idNumber, paidAt: day.addingTimeInterval(60))
           try await agency.move(citizens.paymentID, .cancelled, 10_000)
           return (forResident, citizens)
         }
