@@ -38,8 +38,9 @@ struct TenderQuery: Sendable {
 /// Where the next page starts. Sorted orders resume after the last row's (value, id): a
 /// keyset that stays exact while tenders are added. Relevance pages walk windows of the
 /// `TenderSearch.window` newest text matches (by id, newest first): `window` is the
-/// exclusive upper id bound of the current window and `offset` the position inside its bm25
-/// order. Sorting every match by bm25 costs time in proportion to the matches (a common word
+/// exclusive upper id bound of the current window (the first page's bound is its newest
+/// match, so later matches stay out of the pages that follow) and `offset` the position
+/// inside its bm25 order. Sorting every match by bm25 costs time in proportion to the matches (a common word
 /// matches a quarter of 100k tenders: 80-150 ms on this machine), while a window bounds each
 /// page's work (~5 us per match scored, ~3 us to check it against the filters); a
 /// search with fewer matches than a window is ranked exactly as a whole.
@@ -196,6 +197,9 @@ enum TenderSearch {
         let row = try rows.next()
         if let row {
           let id: Int64 = row[0]
+          // The first page's window starts at the newest match: its tokens carry that bound,
+          // so tenders published between pages do not shift the pages after it.
+          if windowTop == Int64.max { windowTop = id + 1 }
           let score: Double? = row[1]
           if let score { scored.append((id, score)) }
           inWindow += 1

@@ -234,6 +234,44 @@ struct TendersSearchTests {
     }
   }
 
+  @Test("relevance pages stay put while a better match is published between them")
+  func relevancePagesAreStable() async throws {
+    let clock = TendersTests.clock()
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await EtimadClient.withClient(try await daemon.tendersAgency("MOH")) { agency in
+        var published: [String] = []
+        for index in 1...5 {
+          published.append(
+            try await agency.publish(
+              sampleTender(reference: "R-\(index)", name: "صيانة مبنى رقم \(index)", now: clock.now)
+            ).referenceNumber)
+          clock.advance(by: 60)
+        }
+        try await EtimadClient.withClient(daemon.publicClient()) { client in
+          var request = Etimad_Tenders_V1_SearchTendersRequest.with {
+            $0.query = "صيانة"
+            $0.pageSize = 2
+          }
+          let first = try await client.tenders.searchTenders(request)
+          _ = try await agency.publish(
+            sampleTender(reference: "R-NEW", name: "صيانة صيانة صيانة", now: clock.now))
+          var seen = first.tenders.map(\.referenceNumber)
+          request.pageToken = first.nextPageToken
+          while !request.pageToken.isEmpty {
+            let page = try await client.tenders.searchTenders(request)
+            seen += page.tenders.map(\.referenceNumber)
+            request.pageToken = page.nextPageToken
+          }
+          #expect(seen.count == 5)
+          #expect(Set(seen) == Set(published))
+          // A new search sees it first
+          request.pageToken = ""
+          #expect(try await client.tenders.searchTenders(request).tenders.first?.referenceNumber == "R-NEW")
+        }
+      }
+    }
+  }
+
   @Test("lookups: 13 regions, activities with sub-activities, tender types, agencies; for anyone")
   func lookups() async throws {
     try await TestDaemon.with { daemon in
