@@ -89,6 +89,10 @@ public enum TendersSchema {
     Migration("tenders.v2.arabic_stems") { db in
       _ = try SearchIndex.rebuild(db)
     },
+    // Text is brought to Unicode compatibility forms (NFKC) before folding: rebuilt.
+    Migration("tenders.v3.compatibility_forms") { db in
+      _ = try SearchIndex.rebuild(db)
+    },
   ]
 
   static func seedLookups(_ db: Database) throws {

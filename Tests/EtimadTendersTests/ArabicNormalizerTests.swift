@@ -41,6 +41,22 @@ struct ArabicNormalizerTests {
     #expect(ArabicNormalizer.normalize("ؤئء") == "ؤئء")
   }
 
+  @Test("a hamza typed as a combining mark, presentation forms and ligatures fold like the letters")
+  func compatibilityForms() {
+    // هيئة with ئ precomposed, and as ي followed by a combining hamza above
+    #expect(ArabicNormalizer.normalize("\u{0647}\u{064A}\u{0626}\u{0629}") == "هيئه")
+    #expect(ArabicNormalizer.normalize("\u{0647}\u{064A}\u{064A}\u{0654}\u{0629}") == "هيئه")
+    #expect(ArabicNormalizer.normalize("\u{0645}\u{0648}\u{0654}\u{0633}\u{0633}\u{0629}") == "مؤسسه")
+    // Presentation forms copied from a PDF: ﺻﻴﺎﻧﺔ (isolated, initial, medial, final forms)
+    #expect(ArabicNormalizer.normalize("\u{FEBB}\u{FEF4}\u{FE8E}\u{FEE7}\u{FE94}") == "صيانه")
+    #expect(ArabicNormalizer.normalize("\u{FEFB}") == "لا")
+    #expect(ArabicNormalizer.words("ﷲ") == ["الله"])
+    // Full-width Latin, as some keyboards type it
+    #expect(ArabicNormalizer.normalize("ＭＯＨ１２") == "moh12")
+    // Plain Arabic and ASCII never take the slow path
+    #expect(!ArabicNormalizer.needsCompatibilityMapping("صيانة أجهزة التكييف MOH-1446/12 ٤٥"))
+  }
+
   @Test("all spellings of one title give the same words")
   func sameWords() {
     let spellings = [
