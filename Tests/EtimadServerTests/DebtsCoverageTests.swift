@@ -242,4 +242,227 @@ struct DebtsCoverageTests {
     }
   }
 
+  @Test(
+    "another individual and another agency get NOT_FOUND on a debt's movements, requests and plan, and decide nothing")
+  func ownershipOfReads() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 60_000)
+        _ = try await a.maker.recordPayment(debtID: id, halalas: 6_000, sadadReference: "OWN1")
+        // Pending requests of both sides, and an approved plan
+        let payment = try await a.debtor.requestPayment(debtID: id, halalas: 1_000, reason: "Paid at the bank")
+        let cancellation = try await a.maker.requestCancellation(debtID: id, reason: "Registered twice")
+        let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 2_000, reason: "Hardship")
+        let instalments = try await a.debtor.requestInstalments(
+          debtID: id, count: 3, firstDue: CivilDay.inRiyadh(Date()).adding(days: 15).message, reason: "Three months")
+        _ = try await a.checker.approveReliefRequest(instalments.id)
+        // The owner sees all of it
+        #expect(try await a.debtor.debtMovements(id).count == 1)
+        #expect(try await a.debtor.debts.listChangeRequests(.with { $0.debtID = id }).changeRequests.count == 2)
+        #expect(try await a.debtor.debts.listReliefRequests(.with { $0.debtID = id }).reliefRequests.count == 2)
+        #expect(try await a.debtor.instalmentPlan(debtID: id).state == .active)
+
+        /// The four reads of a debt's records, as `client` would make them.
+        func reads(_ client: EtimadClient) -> [(String, () async throws -> Void)] {
+          [
+            ("ListDebtMovements", { _ = try await client.debts.listDebtMovements(.with { $0.debtID = id }) }),
+            ("ListChangeRequests", { _ = try await client.debts.listChangeRequests(.with { $0.debtID = id }) }),
+            ("ListReliefRequests", { _ = try await client.debts.listReliefRequests(.with { $0.debtID = id }) }),
+            ("GetInstalmentPlan", { _ = try await client.debts.getInstalmentPlan(.with { $0.debtID = id }) }),
+          ]
+        }
+        for (who, client) in [("another individual", a.stranger), ("another agency", a.otherAgency)] {
+          for (method, read) in reads(client) {
+            let refused = await failureDetails { try await read() }
+            // The debt itself is not found: not PERMISSION_DENIED, and not "this debt has no plan"
+            #expect(refused?.code == .notFound, "\(method) by \(who)")
+            #expect(refused?.reason == "NOT_FOUND", "\(method) by \(who)")
+            #expect(refused?.metadata["resource"] == "debt", "\(method) by \(who)")
+          }
+        }
+
+        // Another agency decides nothing of the first agency's requests
+        func changeDecisions(_ requestID: String) -> [(String, () async throws -> Void)] {
+          [
+            ("ApproveChangeRequest", { _ = try await a.otherAgency.approveChangeRequest(requestID) }),
+            (
+              "RejectChangeRequest",
+              {
+                _ = try await a.otherAgency.debts.rejectChangeRequest(
+                  .with {
+                    $0.requestID = EtimadClient.newRequestID()
+                    $0.changeRequestID = requestID
+                    $0.note = "not ours"
+                  })
+              }
+            ),
+            (
+              "WithdrawChangeRequest",
+              {
+                _ = try await a.otherAgency.debts.withdrawChangeRequest(
+                  .with {
+                    $0.requestID = EtimadClient.newRequestID()
+                    $0.changeRequestID = requestID
+                  })
+              }
+            ),
+          ]
+        }
+        for request in [payment.id, cancellation.id] {
+          for (method, decide) in changeDecisions(request) {
+            let refused = await failureDetails { try await decide() }
+            #expect(refused?.code == .notFound, "\(method) \(request)")
+            #expect(refused?.metadata["resource"] == "change request", "\(method) \(request)")
+          }
+        }
+        let approveRelief = await failureDetails { _ = try await a.otherAgency.approveReliefRequest(exemption.id) }
+        #expect(approveRelief?.code == .notFound)
+        #expect(approveRelief?.metadata["resource"] == "relief request")
+        let rejectRelief = await failureDetails {
+          _ = try await a.otherAgency.debts.rejectReliefRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.reliefRequestID = exemption.id
+              $0.note = "not ours"
+            })
+        }
+        #expect(rejectRelief?.code == .notFound)
+        #expect(rejectRelief?.metadata["resource"] == "relief request")
+        // Another individual cannot withdraw the debtor's requests either
+        let strangerWithdraws = await failureDetails {
+          _ = try await a.stranger.debts.withdrawChangeRequest(
+            .with {
+              $0.requestID = EtimadClient.newRequestID()
+              $0.changeRequestID = payment.id
+            })
+        }
+        #expect(strangerWithdraws?.code == .notFound)
+
+        // Nothing changed: the requests still wait, the ledger and the plan are as they were
+        let changes = try await a.maker.debts.listChangeRequests(.with { $0.debtID = id }).changeRequests
+        #expect(changes.map(\.id) == [cancellation.id, payment.id])
+        #expect(changes.map(\.state) == [.pending, .pending])
+        let reliefs = try await a.maker.debts.listReliefRequests(.with { $0.debtID = id }).reliefRequests
+        #expect(reliefs.map(\.id) == [instalments.id, exemption.id])
+        #expect(reliefs.map(\.state) == [.approved, .pending])
+        let debt = try await a.maker.debt(id)
+        #expect(debt.balance.amountHalalas == 54_000)
+        #expect(debt.state == .outstanding)
+        #expect(try await a.maker.debtMovements(id).count == 1)
+        #expect(try await a.maker.instalmentPlan(debtID: id).total.amountHalalas == 54_000)
+        // And the other agency's own list stays empty
+        #expect(try await a.otherAgency.debts.listDebts(.init()).debts.isEmpty)
+      }
+    }
+  }
+
+  @Test("approvals replayed with the same request_id answer as the first and apply once; another body is refused")
+  func replayedApprovals() async throws {
+    try await TestDaemon.with { daemon in
+      let id = try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 100_000)
+
+        // ApproveChangeRequest, PAYMENT kind
+        let payment = try await a.debtor.requestPayment(
+          debtID: id, halalas: 20_000, reason: "Paid at the bank", reference: "BNK-900")
+        let approvePayment = Etimad_Debts_V1_ApproveChangeRequestRequest.with {
+          $0.requestID = EtimadClient.newRequestID()
+          $0.changeRequestID = payment.id
+          $0.note = "Bank statement checked"
+        }
+        let paid = try await a.maker.debts.approveChangeRequest(approvePayment)
+        #expect(paid.changeRequest.state == .approved)
+        #expect(paid.movement.kind == .payment)
+        #expect(paid.movement.requestID == approvePayment.requestID)
+        #expect(paid.debt.balance.amountHalalas == 80_000)
+        let paidAgain = try await a.maker.debts.approveChangeRequest(approvePayment)
+        #expect(paidAgain == paid)
+        #expect(try await a.maker.debtMovements(id).map(\.id) == [paid.movement.id])
+        #expect(try await a.maker.debt(id).balance.amountHalalas == 80_000)
+        // The same id with another body, or for another method, is refused and changes nothing
+        var otherNote = approvePayment
+        otherNote.note = "Bank statement checked twice"
+        let reusedNote = await failureDetails { _ = try await a.maker.debts.approveChangeRequest(otherNote) }
+        #expect(reusedNote?.code == .invalidArgument)
+        #expect(reusedNote?.reason == "REQUEST_ID_REUSED")
+        let reusedReject = await failureDetails {
+          _ = try await a.maker.debts.rejectChangeRequest(
+            .with {
+              $0.requestID = approvePayment.requestID
+              $0.changeRequestID = payment.id
+              $0.note = "Bank statement checked"
+            })
+        }
+        #expect(reusedReject?.code == .invalidArgument)
+        #expect(reusedReject?.reason == "REQUEST_ID_REUSED")
+
+        // ApproveReliefRequest, EXEMPTION kind
+        let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 10_000, reason: "Hardship")
+        let approveExemption = Etimad_Debts_V1_ApproveReliefRequestRequest.with {
+          $0.requestID = EtimadClient.newRequestID()
+          $0.reliefRequestID = exemption.id
+        }
+        let exempted = try await a.checker.debts.approveReliefRequest(approveExemption)
+        #expect(exempted.movement.kind == .exemption)
+        #expect(exempted.movement.balanceDelta.amountHalalas == -10_000)
+        #expect(exempted.debt.balance.amountHalalas == 70_000)
+        #expect(try await a.checker.debts.approveReliefRequest(approveExemption) == exempted)
+        #expect(try await a.maker.debtMovements(id).map(\.id) == [paid.movement.id, exempted.movement.id])
+        var debt = try await a.maker.debt(id)
+        #expect(debt.balance.amountHalalas == 70_000)
+        #expect(debt.exemptedAmount.amountHalalas == 10_000)
+        var otherBody = approveExemption
+        otherBody.note = "approved"
+        let reusedRelief = await failureDetails { _ = try await a.checker.debts.approveReliefRequest(otherBody) }
+        #expect(reusedRelief?.code == .invalidArgument)
+        #expect(reusedRelief?.reason == "REQUEST_ID_REUSED")
+
+        // ApproveReliefRequest, INSTALMENT kind
+        let first = CivilDay.inRiyadh(Date()).adding(days: 10)
+        let instalments = try await a.debtor.requestInstalments(
+          debtID: id, count: 4, firstDue: first.message, reason: "Four months")
+        let approvePlan = Etimad_Debts_V1_ApproveReliefRequestRequest.with {
+          $0.requestID = EtimadClient.newRequestID()
+          $0.reliefRequestID = instalments.id
+          $0.note = "Salary certificate attached"
+        }
+        let planned = try await a.checker.debts.approveReliefRequest(approvePlan)
+        #expect(planned.plan.state == .active)
+        #expect(planned.plan.total.amountHalalas == 70_000)
+        #expect(planned.plan.instalments.map(\.amount.amountHalalas) == [17_500, 17_500, 17_500, 17_500])
+        #expect(planned.reliefRequest.planID == planned.plan.id)
+        let plannedAgain = try await a.checker.debts.approveReliefRequest(approvePlan)
+        #expect(plannedAgain == planned)
+        // After the plan, the earlier exemption's replay still gets its first answer, not PLAN_ALREADY_ACTIVE
+        #expect(try await a.checker.debts.approveReliefRequest(approveExemption) == exempted)
+        var pointedElsewhere = approvePlan
+        pointedElsewhere.reliefRequestID = exemption.id
+        let reusedPlan = await failureDetails { _ = try await a.checker.debts.approveReliefRequest(pointedElsewhere) }
+        #expect(reusedPlan?.code == .invalidArgument)
+        #expect(reusedPlan?.reason == "REQUEST_ID_REUSED")
+        // One plan, no new movement, the balance as it was
+        #expect(try await a.maker.instalmentPlan(debtID: id).id == planned.plan.id)
+        #expect(try await a.maker.debtMovements(id).count == 2)
+        debt = try await a.debtor.debt(id)
+        #expect(debt.balance.amountHalalas == 70_000)
+        #expect(debt.paidAmount.amountHalalas == 20_000)
+        #expect(debt.planState == .active)
+        let reliefs = try await a.debtor.debts.listReliefRequests(.with { $0.debtID = id }).reliefRequests
+        #expect(reliefs.map(\.state) == [.approved, .approved])
+        return id
+      }
+      let plans = try await daemon.daemon.database.read { db in
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instalment_plans WHERE debt_id = ?", arguments: [id])
+      }
+      #expect(plans == 1)
+      // Each approval left one audit row, the replays none
+      let approvals = try await daemon.daemon.database.read { db in
+        try AuditLog.entries(db, target: "debt/\(id)").map(\.summary).filter { $0.hasSuffix("approved") }
+      }
+      #expect(approvals.count == 3)
+      #expect(approvals.filter { $0.hasPrefix("PAYMENT change request") }.count == 1)
+      #expect(approvals.filter { $0.hasPrefix("EXEMPTION relief request") }.count == 1)
+      #expect(approvals.filter { $0.hasPrefix("INSTALMENT relief request") }.count == 1)
+    }
+  }
 }
