@@ -132,6 +132,245 @@ struct PaymentsCoverageTests {
     }
   }
 
+  @Test("ListCancelledOperations pages through every operation once, newest first; tampered tokens are refused")
+  func cancelledOperationsPaging() async throws {
+    try await TestDaemon.with { daemon in
+      let passports = try await daemon.sectorAgency("PASSPORTS")
+      try await daemon.withIndividuals { citizen, resident in
+        // Seven cancelled operations on three of the citizen's payments, two on the resident's own
+        let (citizens, residents) = try await EtimadClient.withClient(passports) { agency in
+          var citizens: [String: String] = [:]  // movement id -> payment id
+          var residents: Set<String> = []
+          for (index, cancellations) in [3, 2, 2].enumerated() {
+            let payment = try await agency.record(
+              customer: "300000000007", amount: 30_000, paidAt: Date().addingTimeInterval(Double(-3600 * (index + 2))))
+            for _ in 0..<cancellations {
+              let moved = try await agency.payments.recordMovement(
+                .with {
+                  $0.requestID = EtimadClient.newRequestID()
+                  $0.paymentID = payment.paymentID
+                  $0.kind = .cancelled
+                  $0.amount = .with { $0.amountHalalas = 1_000 }
+                })
+              citizens[moved.movement.movementID] = payment.paymentID
+            }
+          }
+          let own = try await agency.record(beneficiary: TestDaemon.resident.idNumber, customer: "400000000001")
+          for _ in 0..<2 {
+            let moved = try await agency.payments.recordMovement(
+              .with {
+                $0.requestID = EtimadClient.newRequestID()
+                $0.paymentID = own.paymentID
+                $0.kind = .cancelled
+                $0.amount = .with { $0.amountHalalas = 500 }
+              })
+            residents.insert(moved.movement.movementID)
+          }
+          return (citizens, residents)
+        }
+        #expect(citizens.count == 7)
+
+        let (operations, pages) = try await collectPages { token in
+          let page = try await citizen.payments.listCancelledOperations(
+            .with {
+              $0.pageSize = 3
+              $0.pageToken = token
+            })
+          return (page.operations, page.nextPageToken)
+        }
+        #expect(pages == [3, 3, 1])
+        let ids = operations.map(\.movement.movementID)
+        #expect(Set(ids).count == ids.count)
+        #expect(Set(ids) == Set(citizens.keys))
+        // Newest first, each with the payment it belongs to
+        #expect(ids == ids.sorted { Int64($0) ?? 0 > Int64($1) ?? 0 })
+        #expect(operations.allSatisfy { citizens[$0.movement.movementID] == $0.payment.paymentID })
+        #expect(operations.allSatisfy { $0.movement.kind == .cancelled && $0.movement.amount.amountHalalas == 1_000 })
+        // One page holds them all by default
+        let all = try await citizen.payments.listCancelledOperations(.init())
+        #expect(all.operations.map(\.movement.movementID) == ids)
+        #expect(all.nextPageToken.isEmpty)
+        // The resident pages through their own only
+        let (theirs, _) = try await collectPages { token in
+          let page = try await resident.payments.listCancelledOperations(
+            .with {
+              $0.pageSize = 1
+              $0.pageToken = token
+            })
+          return (page.operations, page.nextPageToken)
+        }
+        #expect(Set(theirs.map(\.movement.movementID)) == residents)
+
+        // Tokens: tampered with, or handed to another person, are INVALID_ARGUMENT on page_token
+        let first = try await citizen.payments.listCancelledOperations(.with { $0.pageSize = 3 })
+        #expect(!first.nextPageToken.isEmpty)
+        let tampered = await failureDetails {
+          _ = try await citizen.payments.listCancelledOperations(
+            .with {
+              $0.pageSize = 3
+              $0.pageToken = tamper(first.nextPageToken)
+            })
+        }
+        #expect(tampered?.code == .invalidArgument)
+        #expect(tampered?.fieldViolations.map { "\($0.field):\($0.reason)" } == ["page_token:INVALID_PAGE_TOKEN"])
+        let garbage = await violations {
+          _ = try await citizen.payments.listCancelledOperations(.with { $0.pageToken = "not a token!" })
+        }
+        #expect(garbage == ["page_token:INVALID_PAGE_TOKEN"])
+        let handedOver = await violations {
+          _ = try await resident.payments.listCancelledOperations(
+            .with {
+              $0.pageSize = 3
+              $0.pageToken = first.nextPageToken
+            })
+        }
+        #expect(handedOver == ["page_token:INVALID_PAGE_TOKEN"])
+        let negative = await violations {
+          _ = try await citizen.payments.listCancelledOperations(.with { $0.pageSize = -1 })
+        }
+        #expect(negative == ["page_size:NEGATIVE"])
+      }
+    }
+  }
+
+  @Test(
+    "ListRefundRequests pages through the sector's requests once, oldest first; tokens are bound to agency and state")
+  func refundRequestsPaging() async throws {
+    try await TestDaemon.with { daemon in
+      let passports = try await daemon.sectorAgency("PASSPORTS")
+      let traffic = try await daemon.sectorAgency("TRAFFIC")
+      try await daemon.withIndividuals { citizen, resident in
+        try await EtimadClient.withClient(passports) { agency in
+          try await EtimadClient.withClient(traffic) { otherSector in
+            // Seven requests of the citizen and one of the resident in the passports sector
+            let payment = try await agency.record(customer: "300000000007", amount: 20_000)
+            try await agency.move(payment.paymentID, .cancelled, 10_000)
+            let residents = try await agency.record(beneficiary: TestDaemon.resident.idNumber, customer: "400000000001")
+            try await agency.move(residents.paymentID, .cancelled, 3_000)
+            var created: [String] = []
+            for index in 0..<8 {
+              let response =
+                index == 4
+                ? try await resident.refund(residents.paymentID, 3_000, holder: "Ahmed Hassan")
+                : try await citizen.refund(payment.paymentID, 1_000)
+              created.append(response.refundRequest.refundRequestID)
+            }
+            // And one in the traffic sector, which the passports agency never sees
+            let fine = try await otherSector.record(sector: "TRAFFIC", service: "TRAFFIC_VIOLATION", amount: 5_000)
+            try await otherSector.move(fine.paymentID, .cancelled, 5_000)
+            let trafficRequest = try await citizen.refund(fine.paymentID, 5_000).refundRequest.refundRequestID
+
+            let (requests, pages) = try await collectPages { token in
+              let page = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.pageSize = 3
+                  $0.pageToken = token
+                })
+              return (page.refundRequests, page.nextPageToken)
+            }
+            #expect(pages == [3, 3, 2])
+            #expect(requests.map(\.refundRequestID) == created)
+            #expect(!requests.map(\.refundRequestID).contains(trafficRequest))
+            #expect(requests.allSatisfy { $0.state == .pending })
+            #expect(requests[4].requesterIDNumber == TestDaemon.resident.idNumber)
+            #expect(requests[4].paymentID == residents.paymentID)
+
+            // Decide three; the pending ones page on their own
+            for (index, complete) in [(0, true), (4, false), (7, true)] {
+              if complete {
+                _ = try await agency.payments.completeRefund(
+                  .with {
+                    $0.requestID = EtimadClient.newRequestID()
+                    $0.refundRequestID = created[index]
+                    $0.note = "transfer \(index)"
+                  })
+              } else {
+                _ = try await agency.payments.rejectRefund(
+                  .with {
+                    $0.requestID = EtimadClient.newRequestID()
+                    $0.refundRequestID = created[index]
+                    $0.reason = "IBAN holder differs"
+                  })
+              }
+            }
+            let (pending, pendingPages) = try await collectPages { token in
+              let page = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.state = .pending
+                  $0.pageSize = 2
+                  $0.pageToken = token
+                })
+              return (page.refundRequests, page.nextPageToken)
+            }
+            #expect(pendingPages == [2, 2, 1])
+            #expect(pending.map(\.refundRequestID) == [created[1], created[2], created[3], created[5], created[6]])
+            let (completed, _) = try await collectPages { token in
+              let page = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.state = .completed
+                  $0.pageSize = 1
+                  $0.pageToken = token
+                })
+              return (page.refundRequests, page.nextPageToken)
+            }
+            #expect(completed.map(\.refundRequestID) == [created[0], created[7]])
+            #expect(completed.map(\.decisionNote) == ["transfer 0", "transfer 7"])
+            let (everything, _) = try await collectPages { token in
+              let page = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.pageSize = 5
+                  $0.pageToken = token
+                })
+              return (page.refundRequests, page.nextPageToken)
+            }
+            #expect(everything.map(\.refundRequestID) == created)
+            #expect(
+              everything.map(\.state) == [
+                .completed, .pending, .pending, .pending, .rejected, .pending, .pending, .completed,
+              ])
+
+            // Tokens: tampered, for another state filter, or handed to another agency
+            let first = try await agency.payments.listRefundRequests(
+              .with {
+                $0.state = .pending
+                $0.pageSize = 2
+              })
+            #expect(!first.nextPageToken.isEmpty)
+            let tampered = await failureDetails {
+              _ = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.state = .pending
+                  $0.pageSize = 2
+                  $0.pageToken = tamper(first.nextPageToken)
+                })
+            }
+            #expect(tampered?.code == .invalidArgument)
+            #expect(tampered?.fieldViolations.map { "\($0.field):\($0.reason)" } == ["page_token:INVALID_PAGE_TOKEN"])
+            let otherState = await violations {
+              _ = try await agency.payments.listRefundRequests(
+                .with {
+                  $0.pageSize = 2
+                  $0.pageToken = first.nextPageToken
+                })
+            }
+            #expect(otherState == ["page_token:INVALID_PAGE_TOKEN"])
+            let otherAgency = await violations {
+              _ = try await otherSector.payments.listRefundRequests(
+                .with {
+                  $0.state = .pending
+                  $0.pageSize = 2
+                  $0.pageToken = first.nextPageToken
+                })
+            }
+            #expect(otherAgency == ["page_token:INVALID_PAGE_TOKEN"])
+            // The traffic agency lists only its own request
+            let trafficList = try await otherSector.payments.listRefundRequests(.init()).refundRequests
+            #expect(trafficList.map(\.refundRequestID) == [trafficRequest])
+          }
+        }
+      }
+    }
+  }
 }
 
 /// A payment's balance as plain numbers, for exact comparisons.
@@ -181,4 +420,29 @@ extension EtimadClient {
       }
     ).payment
   }
+}
+
+/// Every item of a paged list, and the size of each page, following next_page_token to the end.
+private func collectPages<Item>(
+  _ fetch: (_ token: String) async throws -> ([Item], String)
+) async throws -> (items: [Item], pages: [Int]) {
+  var items: [Item] = []
+  var pages: [Int] = []
+  var token = ""
+  repeat {
+    let (page, next) = try await fetch(token)
+    items += page
+    pages.append(page.count)
+    token = next
+    if pages.count > 100 { throw TestFailure("more than 100 pages: the token does not advance") }
+  } while !token.isEmpty
+  return (items, pages)
+}
+
+/// A page token with one character in the middle changed, so that its signed body differs.
+private func tamper(_ token: String) -> String {
+  var bytes = Array(token.utf8)
+  let middle = bytes.count / 2
+  bytes[middle] = bytes[middle] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+  return String(decoding: bytes, as: UTF8.self)
 }
