@@ -18,10 +18,12 @@ public struct SearchText: Sendable, Equatable {
   }
 
   /// The words matched whole, in the order typed: every word but the last, by its stem when it
-  /// has one (the index holds the stem of every form, so any form finds the others).
+  /// has one (the index holds the stem of every form, so any form finds the others); a code
+  /// typed as one term is its words with spaces between, which FTS5 reads as a phrase.
   public let words: [String]
   /// The forms the last word is matched by as a prefix, any of them: as typed (normalised), and
-  /// its stem when that keeps `minimumPrefixStem` letters. The word may be half typed, and the
+  /// its stem when that keeps `minimumPrefixStem` letters (a code: the phrase, its last word a
+  /// prefix). The word may be half typed, and the
   /// article and conjunction rules misread a part of a word: والت loses و and leaves الت, which
   /// والتعليم (indexed as والتعليم and تعليم) does not begin.
   public let prefixes: [String]
@@ -36,10 +38,24 @@ public struct SearchText: Sendable, Equatable {
 
   public init(_ text: String) throws(Problem) {
     guard text.count <= Self.maximumLength else { throw .tooLong }
-    let typed = ArabicNormalizer.words(text)
-    guard typed.count <= Self.maximumWords else { throw .tooManyWords }
-    words = typed.dropLast().map { ArabicNormalizer.stem($0) ?? $0 }
-    prefixes = typed.last.map(Self.prefixes) ?? []
+    let typed = Self.terms(text)
+    guard typed.reduce(0, { $0 + $1.count }) <= Self.maximumWords else { throw .tooManyWords }
+    words = typed.dropLast().map { $0.count == 1 ? ArabicNormalizer.stem($0[0]) ?? $0[0] : $0.joined(separator: " ") }
+    prefixes = typed.last.map { $0.count == 1 ? Self.prefixes($0[0]) : [$0.joined(separator: " ")] } ?? []
+  }
+
+  /// The text's terms, each the normalised words of one term: a word, or a code typed as one
+  /// (a space-separated piece with a digit, such as MOH-1446/12 or 91/1447), whose words the
+  /// tokenizer splits but which is searched as a phrase, its words together and in order, not
+  /// as words anywhere in the tender.
+  static func terms(_ text: String) -> [[String]] {
+    text.split(whereSeparator: \.isWhitespace).flatMap { piece -> [[String]] in
+      let words = ArabicNormalizer.words(String(piece))
+      guard words.count > 1, words.contains(where: { $0.unicodeScalars.contains { ("0"..."9").contains($0) } }) else {
+        return words.map { [$0] }
+      }
+      return [words]
+    }
   }
 
   /// The prefixes a last word is matched by: the word, then its stem when it is long enough.

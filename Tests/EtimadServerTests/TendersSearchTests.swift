@@ -234,6 +234,34 @@ struct TendersSearchTests {
     }
   }
 
+  @Test("a reference or tender number is searched as typed: its parts together and in order")
+  func codesAsPhrases() async throws {
+    let clock = TendersTests.clock()
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await EtimadClient.withClient(try await daemon.tendersAgency("MOH")) { agency in
+        for (reference, number) in [("MOH-1446/12", "3/1446"), ("MOH-1446/125", "4/1446"), ("MOH-1447/9", "12/1446")] {
+          var tender = sampleTender(reference: reference, name: "توريد مستلزمات طبية", now: clock.now)
+          tender.tenderNumber = number
+          _ = try await agency.publish(tender)
+        }
+        try await EtimadClient.withClient(daemon.publicClient()) { client in
+          func refs(_ text: String) async throws -> [String] {
+            try await client.searchAllTenders(text).map(\.referenceNumber).sorted()
+          }
+          // MOH-1447/9 holds moh, 1446 and 12 too, but not together
+          let typed = try await refs("MOH-1446/12")
+          #expect(typed == ["MOH-1446/12", "MOH-1446/125"])
+          let split = try await refs("moh 1446/125")
+          #expect(split == ["MOH-1446/125"])
+          let number = try await refs("12/1446")
+          #expect(number == ["MOH-1447/9"])
+          let arabicDigits = try await refs("١٢/١٤٤٦ توريد")
+          #expect(arabicDigits == ["MOH-1447/9"])
+        }
+      }
+    }
+  }
+
   @Test("relevance pages stay put while a better match is published between them")
   func relevancePagesAreStable() async throws {
     let clock = TendersTests.clock()

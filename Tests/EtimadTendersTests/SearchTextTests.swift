@@ -29,6 +29,20 @@ struct SearchTextTests {
     #expect(search.matchExpression == expected)
   }
 
+  @Test(
+    "a code typed as one term (a piece with a digit) is a phrase; other pieces stay words",
+    arguments: [
+      ("MOH-1446/12", "\"moh 1446 12\"*"),
+      ("91/1447 صيانة", "\"91 1447\" AND \"صيانه\"*"),
+      ("عقد ٩١/١٤٤٧", "\"عقد\" AND \"91 1447\"*"),
+      ("صيانة/تشغيل", "\"صيانه\" AND \"تشغيل\"*"),
+      ("B2501", "\"b2501\"*"),
+      ("x1\"OR\"y", "\"x1 or y\"*"),
+    ])
+  func codes(text: String, expected: String) throws {
+    #expect(try SearchText(text).matchExpression == expected)
+  }
+
   @Test("the expression builder quotes nothing itself, ANDs the words and ORs the last word's phrases")
   func expressionBuilder() {
     #expect(SearchText.expression(whole: [], last: []) == "")
