@@ -159,6 +159,11 @@ enum DebtsErrors {
       metadata: ["first_due_date": day.description])
   }
 
+  static let paymentAlreadyCredited = error(
+    .alreadyExists, "PAYMENT_ALREADY_CREDITED",
+    en: "The debt was already credited with a payment under this reference.",
+    ar: "سبق قيد دفعة بهذا المرجع على المديونية.")
+
   static let sadadReferenceUsed = error(
     .alreadyExists, "SADAD_REFERENCE_USED",
     en: "This SADAD reference was already recorded by the agency.", ar: "سبق تسجيل مرجع سداد هذا لدى الجهة.")

@@ -120,6 +120,18 @@ enum DebtsSchema {
             PRIMARY KEY (plan_id, number)
           ) WITHOUT ROWID;
           """)
-    }
+    },
+    // The payer's reference of an approved PAYMENT change request, as compared (letters and
+    // digits, upper case): checked against the debt's SADAD notices and other requests, so one
+    // payment is credited once. Kept apart from sadad_reference, whose agency-wide uniqueness
+    // belongs to SADAD: a debtor's typed reference must never block a real notice.
+    Migration("debts.v2.payment_references") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE debt_movements ADD COLUMN payment_reference TEXT;
+          CREATE INDEX debt_movements_reference ON debt_movements (debt_id, payment_reference)
+            WHERE payment_reference IS NOT NULL;
+          """)
+    },
   ]
 }

@@ -211,15 +211,29 @@ public struct DebtsStore: DebtStorage {
     }
   }
 
-  /// Refuses a payment reference the agency already credited (a SADAD notice, or an approved
-  /// PAYMENT request that gave it): one payment is credited once, whichever way it arrived.
-  static func refuseUsedReference(_ db: Database, agency: String, _ reference: String) throws {
+  /// A payment reference as compared: its ASCII letters and digits, upper case (BNK-77, bnk77
+  /// and BNK77 name one payment); nil when nothing is left.
+  static func referenceKey(_ reference: String) -> String? {
+    let kept = reference.unicodeScalars.filter {
+      $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))
+    }
+    let key = String(String.UnicodeScalarView(kept)).uppercased()
+    return key.isEmpty ? nil : key
+  }
+
+  /// Refuses a payment this debt was already credited with under the same reference (`key`,
+  /// from `referenceKey`): a SADAD notice, or an approved PAYMENT request that gave it. One
+  /// payment is credited once, whichever way it arrived.
+  static func refuseCredited(_ db: Database, debtID: Int64, key: String) throws {
     if try Bool.fetchOne(
       db.cachedStatement(
-        sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
-      arguments: [agency, reference]) == true
+        sql: """
+          SELECT EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND payment_reference = ?)
+            OR EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND upper(sadad_reference) = ?)
+          """),
+      arguments: [debtID, key, debtID, key]) == true
     {
-      throw DebtsErrors.sadadReferenceUsed
+      throw DebtsErrors.paymentAlreadyCredited
     }
   }
 
@@ -232,7 +246,14 @@ public struct DebtsStore: DebtStorage {
       let row = try debt(db, id, caller)
       // A used reference first: SADAD redelivering the notice that settled the debt must hear
       // ALREADY_EXISTS, not that the debt is closed (which reads as a refused payment).
-      try Self.refuseUsedReference(db, agency: row.agencyCode, reference)
+      if try Bool.fetchOne(
+        db.cachedStatement(
+          sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
+        arguments: [row.agencyCode, reference]) == true
+      {
+        throw DebtsErrors.sadadReferenceUsed
+      }
+      if let key = Self.referenceKey(reference) { try Self.refuseCredited(db, debtID: row.id, key: key) }
       _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
       let balance = try Ledger.balance(db, debt: row)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }

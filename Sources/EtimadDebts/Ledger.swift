@@ -34,7 +34,8 @@ enum Ledger {
   /// Appends a movement of `delta` (its effect on the balance) and applies its consequences.
   static func post(
     _ db: Database, debt: DebtRow, kind: Kind, delta: Halalas, effectiveTime: Date, caller: DebtCaller,
-    requestID: String, sadadReference: String? = nil, source: String? = nil, now: Date
+    requestID: String, sadadReference: String? = nil, paymentReference: String? = nil, source: String? = nil,
+    now: Date
   ) throws -> (movement: Etimad_Debts_V1_DebtMovement, state: DebtRules.State) {
     let balance = try balance(db, debt: debt)
     let after = try balance.adding(delta)
@@ -45,12 +46,14 @@ enum Ledger {
     try db.execute(
       sql: """
         INSERT INTO debt_movements (debt_id, agency_code, kind, delta, balance_after, record_time, effective_time,
-          actor_kind, actor_id, employee, request_id, sadad_reference, source)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          actor_kind, actor_id, employee, request_id, sadad_reference, payment_reference, source)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         debt.id, debt.agencyCode, kind.rawValue, delta.value, after.value, now.timeIntervalSince1970,
-        effectiveTime.timeIntervalSince1970, actor.kind, actor.id, caller.employee, requestID, sadadReference, source,
+        effectiveTime.timeIntervalSince1970, actor.kind, actor.id, caller.employee, requestID, sadadReference,
+        paymentReference,
+        source,
       ])
     let movementID = db.lastInsertedRowID
     if state != debt.state {
@@ -114,6 +117,7 @@ enum Ledger {
       }
       $0.requestID = row["request_id"]
       $0.sadadReference = row["sadad_reference"] ?? ""
+      $0.paymentReference = row["payment_reference"] ?? ""
       $0.sourceRequestID = row["source"] ?? ""
     }
   }

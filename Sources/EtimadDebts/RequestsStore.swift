@@ -29,10 +29,12 @@ extension DebtsStore {
       if let amount = change.amount {
         try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
       }
-      if change.kind == "PAYMENT", !change.paymentReference.isEmpty {
-        try Self.refuseUsedReference(db, agency: row.agencyCode, change.paymentReference)
+      if change.kind == "PAYMENT", let key = Self.referenceKey(change.paymentReference) {
+        try Self.refuseCredited(db, debtID: row.id, key: key)
       }
-      if change.kind == "UPDATE_DATA", change.paths.contains("amount") {
+      if change.kind == "UPDATE_DATA", change.paths.contains("amount"),
+        try Self.changesAmount(db, row, values: change.newValues)
+      {
         try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
       }
       // Created NEW and submitted in the same transaction.
@@ -61,13 +63,21 @@ extension DebtsStore {
     }
   }
 
+  /// Whether new values with `amount` in their mask would change the amount due (the
+  /// registered amount plus the adjustments so far).
+  static func changesAmount(_ db: Database, _ row: DebtRow, values: Data?) throws -> Bool {
+    let values = try Etimad_Debts_V1_DebtDetails(serializedBytes: values ?? Data())
+    let due = try row.fields.amount.adding(try LedgerFigures.sum(db, debtID: row.id).adjustments)
+    return values.amount.amountHalalas != due.value
+  }
+
   /// Refuses while the debt's latest plan is in force (ACTIVE, or DEFAULTED by the server's
   /// clock): its instalments were split from the balance, so no second plan, no exemption and
   /// no new amount may change that balance outside the plan's payments.
   func refuseWhilePlanInForce(_ db: Database, debt: DebtRow, balance: Halalas, now: Date) throws {
     guard let plan = try PlanRow.latest(db, debtID: debt.id), !plan.state.isFinal else { return }
-    let state = try plan.effectiveState(db, balance: balance, today: CivilDay.inRiyadh(now), graceDays: graceDays)
-    if !state.isFinal { throw DebtsErrors.planInForce(state) }
+    throw DebtsErrors.planInForce(
+      try plan.effectiveState(db, balance: balance, today: CivilDay.inRiyadh(now), graceDays: graceDays))
   }
 
   static func refuseSecondPending(_ db: Database, table: String, debtID: Int64, kind: String) throws {
@@ -152,13 +162,13 @@ extension DebtsStore {
     case "PAYMENT":
       let amount = Halalas(request.amount ?? 0)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
-      // The payment's reference is recorded like a SADAD notice's, so the same payment is not
-      // credited again by the notice or by another request.
-      let reference = request.paymentReference.isEmpty ? nil : request.paymentReference
-      if let reference { try Self.refuseUsedReference(db, agency: row.agencyCode, reference) }
+      // The payer's reference goes with the movement, so the same payment is not credited
+      // again by its SADAD notice or by another request.
+      let key = Self.referenceKey(request.paymentReference)
+      if let key { try Self.refuseCredited(db, debtID: row.id, key: key) }
       return try Ledger.post(
         db, debt: row, kind: .payment, delta: Halalas(-amount.value), effectiveTime: now, caller: caller,
-        requestID: requestID, sadadReference: reference, source: source, now: now
+        requestID: requestID, paymentReference: key, source: source, now: now
       ).movement
     case "CANCELLATION":
       return try Ledger.post(

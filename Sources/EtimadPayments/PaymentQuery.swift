@@ -143,11 +143,6 @@ struct PaymentScope: Sendable {
     SELECT holder_number FROM payment_customer_holders WHERE customer_number = ?
     """
 
-  /// A GLOB pattern, quoted for SQL, of a customer number shaped like a person's ID number
-  /// (ten digits, the first 1 to 9: national ID, iqama or border number), which belongs to
-  /// that person only.
-  static let personShaped = "'[1-9]" + String(repeating: "[0-9]", count: 9) + "'"
-
   /// One sector's payments.
   static func sector(_ code: String) -> PaymentScope {
     PaymentScope(sql: "p.sector_code = ?", arguments: [code], narrow: false)

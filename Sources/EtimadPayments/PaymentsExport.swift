@@ -18,8 +18,9 @@ extension PaymentsStore {
 
   /// What an export covers: the payments recorded up to `lastID` when it started, and how
   /// many of them match. Every page reads below that bound, so a payment recorded during the
-  /// export (a late notice with an older paid time lands behind the cursor) is neither sent
-  /// beyond `expected_rows` nor half-included.
+  /// export (a late notice with an older paid time lands behind the cursor) is not sent beyond
+  /// `expected_rows`. (With a state filter, a payment whose state changes mid-export can still
+  /// move in or out of the rows read after the change.)
   struct ExportSnapshot: Sendable {
     var rows: Int64
     var lastID: Int64

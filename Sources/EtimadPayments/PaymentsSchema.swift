@@ -117,9 +117,9 @@ public enum PaymentsSchema {
       try db.execute(
         sql: """
           DROP TRIGGER payments_customer_holder;
-          DELETE FROM payment_customer_holders WHERE customer_number GLOB \(PaymentScope.personShaped);
+          DELETE FROM payment_customer_holders WHERE customer_number GLOB '[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]';
           CREATE TRIGGER payments_customer_holder AFTER INSERT ON payments
-          WHEN NEW.customer_number NOT GLOB \(PaymentScope.personShaped) BEGIN
+          WHEN NEW.customer_number NOT GLOB '[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' BEGIN
             INSERT OR IGNORE INTO payment_customer_holders (customer_number, holder_number, first_payment_id)
               VALUES (NEW.customer_number, NEW.beneficiary_number, NEW.id);
           END;

@@ -27,16 +27,20 @@ public enum LinearEncoding {
       return try fallback(message)
     }
     var bytes = Bytes(repeating: 0, count: sizing.size)
-    let written = try bytes.withUnsafeMutableBytes { buffer -> Int in
-      guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
-      var writer = WritingVisitor(base: base, sizes: sizing.sizes)
-      try message.traverse(visitor: &writer)
-      return writer.index
+    // Both passes read the same message, so they agree; a disagreement would be a bug here:
+    // the writer never passes the buffer's end, and swift-protobuf's bytes are sent instead.
+    do {
+      let written = try bytes.withUnsafeMutableBytes { buffer -> Int in
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        var writer = WritingVisitor(base: base, end: buffer.count, sizes: sizing.sizes)
+        try message.traverse(visitor: &writer)
+        return writer.index
+      }
+      guard written == sizing.size else { return try fallback(message) }
+      return bytes
+    } catch is Overflow {
+      return try fallback(message)
     }
-    // Both passes read the same message, so they agree; a disagreement would be a bug here,
-    // and then swift-protobuf's bytes are sent rather than wrong ones.
-    guard written == sizing.size else { return try fallback(message) }
-    return bytes
   }
 
   private static func fallback<M: SwiftProtobuf.Message, Bytes: GRPCContiguousBytes>(_ message: M) throws -> Bytes {
@@ -46,6 +50,9 @@ public enum LinearEncoding {
 
   /// A field type this encoder leaves to swift-protobuf.
   struct Unsupported: Error {}
+
+  /// The writer reached the end of its buffer (or a nested size it had not recorded).
+  struct Overflow: Error {}
 
   @inline(__always)
   static func varintSize(_ value: UInt64) -> Int {
@@ -199,17 +206,20 @@ private struct SizingVisitor: SupportedFieldsVisitor {
 /// The second pass: writes into a buffer of exactly the size the first pass found.
 private struct WritingVisitor: SupportedFieldsVisitor {
   let base: UnsafeMutablePointer<UInt8>
+  let end: Int
   let sizes: [Int]
   var index = 0
   var next = 0
 
-  init(base: UnsafeMutablePointer<UInt8>, sizes: [Int]) {
+  init(base: UnsafeMutablePointer<UInt8>, end: Int, sizes: [Int]) {
     self.base = base
+    self.end = end
     self.sizes = sizes
   }
 
   @inline(__always)
-  private mutating func varint(_ value: UInt64) {
+  private mutating func varint(_ value: UInt64) throws {
+    guard index + LinearEncoding.varintSize(value) <= end else { throw LinearEncoding.Overflow() }
     var value = value
     while value >= 0x80 {
       base[index] = UInt8(truncatingIfNeeded: value) | 0x80
@@ -221,48 +231,49 @@ private struct WritingVisitor: SupportedFieldsVisitor {
   }
 
   @inline(__always)
-  private mutating func tag(_ fieldNumber: Int, _ wire: Wire) {
-    varint(UInt64(fieldNumber) << 3 | wire.rawValue)
+  private mutating func tag(_ fieldNumber: Int, _ wire: Wire) throws {
+    try varint(UInt64(fieldNumber) << 3 | wire.rawValue)
   }
 
-  private mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+  private mutating func raw(_ bytes: UnsafeRawBufferPointer) throws {
     guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+    guard index + bytes.count <= end else { throw LinearEncoding.Overflow() }
     (base + index).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
     index += bytes.count
   }
 
   mutating func visitUnknown(bytes: Data) throws {
-    bytes.withUnsafeBytes { raw($0) }
+    try bytes.withUnsafeBytes { try raw($0) }
   }
 
   mutating func visitSingularInt64Field(value: Int64, fieldNumber: Int) throws {
-    tag(fieldNumber, .varint)
-    varint(UInt64(bitPattern: value))
+    try tag(fieldNumber, .varint)
+    try varint(UInt64(bitPattern: value))
   }
 
   mutating func visitSingularUInt64Field(value: UInt64, fieldNumber: Int) throws {
-    tag(fieldNumber, .varint)
-    varint(value)
+    try tag(fieldNumber, .varint)
+    try varint(value)
   }
 
   mutating func visitSingularBoolField(value: Bool, fieldNumber: Int) throws {
-    tag(fieldNumber, .varint)
-    varint(value ? 1 : 0)
+    try tag(fieldNumber, .varint)
+    try varint(value ? 1 : 0)
   }
 
   mutating func visitSingularStringField(value: String, fieldNumber: Int) throws {
-    tag(fieldNumber, .lengthDelimited)
+    try tag(fieldNumber, .lengthDelimited)
     var value = value
-    value.withUTF8 { utf8 in
-      varint(UInt64(utf8.count))
-      raw(UnsafeRawBufferPointer(utf8))
+    try value.withUTF8 { utf8 in
+      try varint(UInt64(utf8.count))
+      try raw(UnsafeRawBufferPointer(utf8))
     }
   }
 
   mutating func visitSingularBytesField(value: Data, fieldNumber: Int) throws {
-    tag(fieldNumber, .lengthDelimited)
-    varint(UInt64(value.count))
-    value.withUnsafeBytes { raw($0) }
+    try tag(fieldNumber, .lengthDelimited)
+    try varint(UInt64(value.count))
+    try value.withUnsafeBytes { try raw($0) }
   }
 
   mutating func visitSingularEnumField<E: Enum>(value: E, fieldNumber: Int) throws {
@@ -270,40 +281,41 @@ private struct WritingVisitor: SupportedFieldsVisitor {
   }
 
   mutating func visitSingularMessageField<M: SwiftProtobuf.Message>(value: M, fieldNumber: Int) throws {
-    tag(fieldNumber, .lengthDelimited)
-    varint(UInt64(sizes[next]))
+    guard next < sizes.count else { throw LinearEncoding.Overflow() }
+    try tag(fieldNumber, .lengthDelimited)
+    try varint(UInt64(sizes[next]))
     next += 1
     try value.traverse(visitor: &self)
   }
 
   mutating func visitPackedInt32Field(value: [Int32], fieldNumber: Int) throws {
-    packed(value.lazy.map { UInt64(bitPattern: Int64($0)) }, fieldNumber)
+    try packed(value.lazy.map { UInt64(bitPattern: Int64($0)) }, fieldNumber)
   }
 
   mutating func visitPackedInt64Field(value: [Int64], fieldNumber: Int) throws {
-    packed(value.lazy.map { UInt64(bitPattern: $0) }, fieldNumber)
+    try packed(value.lazy.map { UInt64(bitPattern: $0) }, fieldNumber)
   }
 
   mutating func visitPackedUInt32Field(value: [UInt32], fieldNumber: Int) throws {
-    packed(value.lazy.map { UInt64($0) }, fieldNumber)
+    try packed(value.lazy.map { UInt64($0) }, fieldNumber)
   }
 
   mutating func visitPackedUInt64Field(value: [UInt64], fieldNumber: Int) throws {
-    packed(value, fieldNumber)
+    try packed(value, fieldNumber)
   }
 
   mutating func visitPackedBoolField(value: [Bool], fieldNumber: Int) throws {
-    packed(value.lazy.map { $0 ? 1 : 0 }, fieldNumber)
+    try packed(value.lazy.map { $0 ? 1 : 0 }, fieldNumber)
   }
 
   mutating func visitPackedEnumField<E: Enum>(value: [E], fieldNumber: Int) throws {
-    packed(value.lazy.map { UInt64(bitPattern: Int64($0.rawValue)) }, fieldNumber)
+    try packed(value.lazy.map { UInt64(bitPattern: Int64($0.rawValue)) }, fieldNumber)
   }
 
-  private mutating func packed<Values: Collection<UInt64>>(_ values: Values, _ fieldNumber: Int) {
-    tag(fieldNumber, .lengthDelimited)
-    varint(UInt64(values.reduce(0) { $0 + LinearEncoding.varintSize($1) }))
-    for value in values { varint(value) }
+  private mutating func packed<Values: Collection<UInt64>>(_ values: Values, _ fieldNumber: Int) throws {
+    try tag(fieldNumber, .lengthDelimited)
+    try varint(UInt64(values.reduce(0) { $0 + LinearEncoding.varintSize($1) }))
+    for value in values { try varint(value) }
   }
 }
 

@@ -58,8 +58,10 @@ enum SearchIndex {
     var tail: [String] = []
     var seen = Set<String>()
     for prefix in text.prefixes {
-      let terms = try String.fetchAll(
-        completions, arguments: [prefix, prefix + "\u{10FFFF}", maximumCompletions + 1])
+      // A code's phrase has no single indexed word to complete: FTS5's prefix query takes it.
+      let terms =
+        prefix.contains(" ")
+        ? [] : try String.fetchAll(completions, arguments: [prefix, prefix + "\u{10FFFF}", maximumCompletions + 1])
       let phrases =
         terms.isEmpty || terms.count > maximumCompletions
         ? [SearchText.quoted(prefix) + "*"] : terms.map(SearchText.quoted)

@@ -62,6 +62,11 @@ struct PaymentsExportCommand: AsyncParsableCommand {
     let started = ContinuousClock.now
     let token = token
     let (fileFormat, arabic) = (fileFormat, arabic)
+    // Ctrl-C (or a TERM) cancels the export, whose temporary file the client library removes;
+    // a second one ends the probe at once. Installed before the export starts.
+    let cancel = Mutex<(@Sendable () -> Void)?>(nil)
+    let interruption = Interruption { cancel.withLock { $0 }?() }
+    defer { interruption.stop() }
     let export = Task {
       try await EtimadClient.withClient(configuration) { client in
         if connection.clientCert == nil, let token = token ?? TokenFile.load() { client.session.value = token }
@@ -71,9 +76,8 @@ struct PaymentsExportCommand: AsyncParsableCommand {
         ) { bar.show($0) }
       }
     }
-    // Ctrl-C (or a TERM) cancels the export, whose temporary file the client library removes.
-    let interruption = Interruption { export.cancel() }
-    defer { interruption.stop() }
+    cancel.withLock { $0 = { export.cancel() } }
+    if interruption.received != nil { export.cancel() }
     do {
       let final = try await export.value
       bar.finish()
@@ -102,8 +106,8 @@ struct PaymentsExportCommand: AsyncParsableCommand {
   }
 }
 
-/// Runs `handler` when SIGINT or SIGTERM arrives (instead of the process dying at once), and
-/// remembers which one came, until stopped.
+/// Runs `handler` when SIGINT or SIGTERM first arrives (instead of the process dying at once),
+/// and remembers which one came, until stopped.
 final class Interruption {
   private let sources: [any DispatchSourceSignal]
   private let signal = Mutex<Int32?>(nil)
@@ -119,6 +123,8 @@ final class Interruption {
     for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
       source.setEventHandler { [weak self] in
         self?.signal.withLock { $0 = $0 ?? number }
+        // The next one takes the default action: a hung cancellation can still be ended.
+        Foundation.signal(number, SIG_DFL)
         handler()
       }
       source.resume()

@@ -16,6 +16,12 @@ struct LinearEncodingTests {
       types[entry.responseType.protoMessageName] = entry.responseType
     }
     #expect(types.count > 60)
+    // The reflection service's messages too: packed int32 (extension numbers), repeated bytes
+    for type: any SwiftProtobuf.Message.Type in [
+      Grpc_Reflection_V1_ServerReflectionRequest.self, Grpc_Reflection_V1_ServerReflectionResponse.self,
+    ] {
+      types[type.protoMessageName] = type
+    }
     var random = SplitMix(seed: 0xE71A_AD)
     var compared = 0
     for (name, type) in types.sorted(by: { $0.key < $1.key }) {
@@ -70,7 +76,7 @@ private struct Schema {
     for field in message.field where random.below(10) < 7 {
       let repeated = field.label == .repeated
       let count = repeated ? random.below(4) : 1
-      for _ in 0..<count { randomField(field, depth: depth, into: &wire, &random) }
+      for _ in 0..<count { randomField(field, depth: depth, unknown: unknown, into: &wire, &random) }
     }
     if unknown && random.below(2) == 0 {
       // A field number no message of the contract uses, of each wire type in turn
@@ -94,7 +100,8 @@ private struct Schema {
   }
 
   private func randomField(
-    _ field: Google_Protobuf_FieldDescriptorProto, depth: Int, into wire: inout [UInt8], _ random: inout SplitMix
+    _ field: Google_Protobuf_FieldDescriptorProto, depth: Int, unknown: Bool, into wire: inout [UInt8],
+    _ random: inout SplitMix
   ) {
     let number = UInt64(field.number)
     func tag(_ type: UInt64) { varint(number << 3 | type, &wire) }
@@ -116,8 +123,13 @@ private struct Schema {
     case .enum:
       tag(0)
       let values = enums[String(field.typeName.dropFirst())] ?? [0]
-      // Sometimes a value the enum does not declare (kept as UNRECOGNIZED)
-      let value = random.below(5) == 0 ? Int32(77) : values[random.below(values.count)]
+      // Sometimes a value the enum does not declare (kept as UNRECOGNIZED), negative ones too
+      let value =
+        switch random.below(8) {
+        case 0: Int32(77)
+        case 1: -Int32(random.below(1_000) + 1)
+        default: values[random.below(values.count)]
+        }
       varint(UInt64(bitPattern: Int64(value)), &wire)
     case .fixed64, .sfixed64, .double:
       tag(1)
@@ -140,7 +152,7 @@ private struct Schema {
       tag(2)
       var inner: [UInt8] = []
       if depth < 5 {
-        randomMessage(String(field.typeName.dropFirst()), depth: depth + 1, unknown: false, into: &inner, &random)
+        randomMessage(String(field.typeName.dropFirst()), depth: depth + 1, unknown: unknown, into: &inner, &random)
       }
       varint(UInt64(inner.count), &wire)
       wire += inner

@@ -265,6 +265,19 @@ struct DebtsRequestsTests {
             })
         }
         #expect(newAmount?.reason == "PLAN_ALREADY_ACTIVE")
+        // The amount due unchanged, beside another field: no change of the balance, raised as usual
+        let sameAmount = try await a.maker.debts.createChangeRequest(
+          .with {
+            $0.requestID = EtimadClient.newRequestID()
+            $0.debtID = id
+            $0.kind = .updateData
+            $0.newValues.amount = money(100_000)
+            $0.newValues.reason = "Allowance paid twice (corrected wording)"
+            $0.updateMask.paths = ["amount", "reason"]
+            $0.reason = "wording"
+          }
+        ).changeRequest
+        #expect(sameAmount.state == .pending)
         // Payments settle the oldest instalment first
         _ = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "P1")
         var current = try await a.debtor.instalmentPlan(debtID: id)
@@ -418,13 +431,12 @@ extension DebtsRequestsTests {
 }
 
 extension DebtsRequestsTests {
-  @Test(
-    "a payment reference is credited once: an approved PAYMENT request's reference blocks the SADAD notice and another request"
-  )
+  @Test("a payment is credited once per debt and reference, by SADAD notice or PAYMENT request, spelling aside")
   func paymentReferenceCreditedOnce() async throws {
     try await TestDaemon.with { daemon in
       try await daemon.withDebtActors { a in
         let id = try await a.outstandingDebt(halalas: 50_000)
+        let other = try await a.outstandingDebt(halalas: 50_000)
         func paymentRequest(_ reference: String) async throws -> Etimad_Debts_V1_ChangeRequest {
           try await a.debtor.debts.createChangeRequest(
             .with {
@@ -437,21 +449,26 @@ extension DebtsRequestsTests {
             }
           ).changeRequest
         }
-        let request = try await paymentRequest("BANK77")
+        let request = try await paymentRequest("BNK-77")
         let approved = try await a.maker.approveChangeRequest(request.id)
-        #expect(approved.movement.sadadReference == "BANK77")
+        #expect(approved.movement.paymentReference == "BNK77")
+        #expect(approved.movement.sadadReference.isEmpty)
+        // The same payment's SADAD notice, and another request naming it, are refused
         let notice = await failureDetails {
-          _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "BANK77")
+          _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "bnk77")
         }
         #expect(notice?.code == .alreadyExists)
-        #expect(notice?.reason == "SADAD_REFERENCE_USED")
-        let second = await failureDetails { _ = try await paymentRequest("BANK77") }
-        #expect(second?.code == .alreadyExists)
+        #expect(notice?.reason == "PAYMENT_ALREADY_CREDITED")
+        let second = await failureDetails { _ = try await paymentRequest("bnk 77") }
+        #expect(second?.reason == "PAYMENT_ALREADY_CREDITED")
+        // A debtor's typed reference never blocks a real notice on another debt
+        let elsewhere = try await a.maker.recordPayment(debtID: other, halalas: 5_000, sadadReference: "BNK77")
+        #expect(elsewhere.debt.balance.amountHalalas == 45_000)
         // A request raised before the notice arrived is refused when approved after it
         let early = try await paymentRequest("SADAD88")
         _ = try await a.maker.recordPayment(debtID: id, halalas: 10_000, sadadReference: "SADAD88")
         let late = await failureDetails { _ = try await a.maker.approveChangeRequest(early.id) }
-        #expect(late?.reason == "SADAD_REFERENCE_USED")
+        #expect(late?.reason == "PAYMENT_ALREADY_CREDITED")
         #expect(try await a.debtor.debt(id).balance.amountHalalas == 30_000)
       }
     }

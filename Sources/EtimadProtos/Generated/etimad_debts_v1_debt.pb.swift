@@ -779,6 +779,15 @@ public nonisolated struct Etimad_Debts_V1_DebtMovement: @unchecked Sendable {
     set {_uniqueStorage()._sourceRequestID = newValue}
   }
 
+  /// For a PAYMENT change request: the payer's reference, as compared (its letters and digits,
+  /// upper case). A debt is credited once per reference: a SADAD notice or another request
+  /// naming a reference the debt was credited with is ALREADY_EXISTS, reason
+  /// PAYMENT_ALREADY_CREDITED.
+  public var paymentReference: String {
+    get {_storage._paymentReference}
+    set {_uniqueStorage()._paymentReference = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -833,10 +842,11 @@ public nonisolated struct Etimad_Debts_V1_ChangeRequest: @unchecked Sendable {
   /// Clears the value of `amount`. Subsequent reads from it will return its default value.
   public mutating func clearAmount() {_uniqueStorage()._amount = nil}
 
-  /// PAYMENT: the payer's reference for the payment (optional, up to 64 characters). An
-  /// approved request records it as the movement's SADAD reference, so one payment is credited
-  /// once: a reference the agency already credited is ALREADY_EXISTS, reason
-  /// SADAD_REFERENCE_USED, when the request is raised and when it is approved.
+  /// PAYMENT: the payer's reference for the payment (optional, up to 64 characters). The
+  /// approved request's movement keeps it (DebtMovement.payment_reference), so one payment is
+  /// credited once: a reference the debt was already credited with (by a SADAD notice or
+  /// another request; letters and digits compared, case aside) is ALREADY_EXISTS, reason
+  /// PAYMENT_ALREADY_CREDITED, when the request is raised and when it is approved.
   public var paymentReference: String {
     get {_storage._paymentReference}
     set {_uniqueStorage()._paymentReference = newValue}
@@ -1475,7 +1485,7 @@ nonisolated extension Etimad_Debts_V1_Actor: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DebtMovement"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}debt_id\0\u{1}kind\0\u{1}amount\0\u{3}balance_delta\0\u{3}balance_after\0\u{3}record_time\0\u{3}effective_time\0\u{1}actor\0\u{3}request_id\0\u{3}sadad_reference\0\u{3}source_request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}debt_id\0\u{1}kind\0\u{1}amount\0\u{3}balance_delta\0\u{3}balance_after\0\u{3}record_time\0\u{3}effective_time\0\u{1}actor\0\u{3}request_id\0\u{3}sadad_reference\0\u{3}source_request_id\0\u{3}payment_reference\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1490,6 +1500,7 @@ nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, Swift
     var _requestID: String = String()
     var _sadadReference: String = String()
     var _sourceRequestID: String = String()
+    var _paymentReference: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1512,6 +1523,7 @@ nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, Swift
       _requestID = source._requestID
       _sadadReference = source._sadadReference
       _sourceRequestID = source._sourceRequestID
+      _paymentReference = source._paymentReference
     }
   }
 
@@ -1542,6 +1554,7 @@ nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, Swift
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
         case 11: try { try decoder.decodeSingularStringField(value: &_storage._sadadReference) }()
         case 12: try { try decoder.decodeSingularStringField(value: &_storage._sourceRequestID) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._paymentReference) }()
         default: break
         }
       }
@@ -1590,6 +1603,9 @@ nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, Swift
       if !_storage._sourceRequestID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._sourceRequestID, fieldNumber: 12)
       }
+      if !_storage._paymentReference.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._paymentReference, fieldNumber: 13)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1611,6 +1627,7 @@ nonisolated extension Etimad_Debts_V1_DebtMovement: SwiftProtobuf.Message, Swift
         if _storage._requestID != rhs_storage._requestID {return false}
         if _storage._sadadReference != rhs_storage._sadadReference {return false}
         if _storage._sourceRequestID != rhs_storage._sourceRequestID {return false}
+        if _storage._paymentReference != rhs_storage._paymentReference {return false}
         return true
       }
       if !storagesAreEqual {return false}
