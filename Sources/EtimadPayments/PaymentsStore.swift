@@ -176,36 +176,39 @@ public struct PaymentsStore: Sendable {
   /// The viewer's balances per sector and overall.
   func balance(viewer: Viewer) async throws -> Etimad_Payments_V1_GetBalanceResponse {
     let scope = PaymentScope.of(viewer)
-    return try await database.read { db in
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT p.sector_code, s.name_ar, s.name_en, SUM(p.amount), SUM(p.consumed), SUM(p.cancelled),
-            SUM(p.refund_pending), SUM(p.refunded), COUNT(*)
-          FROM payments p JOIN payment_sectors s ON s.code = p.sector_code
-          WHERE \(scope.sql) GROUP BY p.sector_code ORDER BY p.sector_code
-          """, arguments: StatementArguments(scope.arguments))
-      var response = Etimad_Payments_V1_GetBalanceResponse()
-      var total = PaymentBalance.zero
-      for row in rows {
-        let balance = PaymentBalance(
-          paid: row[3], consumed: row[4], cancelled: row[5], refundPending: row[6], refunded: row[7])
-        total = try total.adding(balance)
-        let count: Int64 = row[8]
-        response.paymentCount += count
-        response.sectors.append(
-          .with {
-            $0.sectorCode = row[0]
-            $0.sectorName = .with {
-              $0.ar = row[1]
-              $0.en = row[2]
-            }
-            $0.balance = balance.proto
-            $0.paymentCount = count
-          })
+    // One statement: a quick read with its prepared statement kept (preparing this one cost
+    // more than running it), outside GRDB's pool.
+    return try await database.quickRead { db in
+      try db.rows(
+        """
+        SELECT p.sector_code, s.name_ar, s.name_en, SUM(p.amount), SUM(p.consumed), SUM(p.cancelled),
+          SUM(p.refund_pending), SUM(p.refunded), COUNT(*)
+        FROM payments p JOIN payment_sectors s ON s.code = p.sector_code
+        WHERE \(scope.sql) GROUP BY p.sector_code ORDER BY p.sector_code
+        """, scope.arguments.map(SQLArgument.init)
+      ) { rows in
+        var response = Etimad_Payments_V1_GetBalanceResponse()
+        var total = PaymentBalance.zero
+        while let row = try rows.next() {
+          let balance = PaymentBalance(
+            paid: row[3], consumed: row[4], cancelled: row[5], refundPending: row[6], refunded: row[7])
+          total = try total.adding(balance)
+          let count: Int64 = row[8]
+          response.paymentCount += count
+          response.sectors.append(
+            .with {
+              $0.sectorCode = row[0]
+              $0.sectorName = .with {
+                $0.ar = row[1]
+                $0.en = row[2]
+              }
+              $0.balance = balance.proto
+              $0.paymentCount = count
+            })
+        }
+        response.total = total.proto
+        return response
       }
-      response.total = total.proto
-      return response
     }
   }
 
