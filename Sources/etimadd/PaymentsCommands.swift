@@ -32,6 +32,11 @@ extension Etimadd {
         try await operatorErrors {
           let database = try openDatabase(config)
           try await database.pool.write { db in
+            // A sector of an unknown agency could never be recorded, nor its refunds decided.
+            guard
+              try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM agencies WHERE code = ?)", arguments: [agency])
+                == true
+            else { throw OperatorError("no agency \(agency); register it with 'etimadd agency add'") }
             try PaymentsCatalogue.addSector(
               db, .init(code: code, nameAr: nameAr, nameEn: nameEn, agencyCode: agency), now: Date())
             try AuditLog.append(

@@ -1,5 +1,6 @@
 import EtimadServer
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Configuration")
@@ -93,6 +94,52 @@ struct DaemonCommandTests {
     let keys = try await ProgramRun.run(Self.etimadd, ["serve", "--data-dir", directory, "--metrics-port", "-1"])
     #expect(keys.status == 1)
     #expect(keys.stderr.contains("ca-key.pem"), "\(keys.stderr)")
+  }
+
+  @Test("payments catalogue: sector-add needs a registered agency; service-add a sector; both are audited")
+  func paymentsCatalogue() async throws {
+    let directory = TemporaryDirectory.make()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let data = ["--data-dir", directory]
+    let sector = ["payments", "sector-add", "--code", "CIVIL_DEFENSE", "--name-ar", "الدفاع المدني"]
+    let unknown = try await ProgramRun.run(
+      Self.etimadd, sector + ["--name-en", "Civil Defense", "--agency", "MOI-CD"] + data)
+    #expect(unknown.status == 1)
+    #expect(unknown.stderr.contains("no agency MOI-CD"), "\(unknown.stderr)")
+    let agency = try await ProgramRun.run(
+      Self.etimadd,
+      [
+        "agency", "add", "--code", "MOI-CD", "--name-ar", "المديرية العامة للدفاع المدني",
+        "--name-en", "General Directorate of Civil Defense",
+      ] + data)
+    #expect(agency.status == 0, "\(agency.stderr)")
+    let added = try await ProgramRun.run(
+      Self.etimadd, sector + ["--name-en", "Civil Defense", "--agency", "MOI-CD"] + data)
+    #expect(added.status == 0, "\(added.stderr)")
+    let again = try await ProgramRun.run(
+      Self.etimadd, sector + ["--name-en", "Civil Defense", "--agency", "MOI-CD"] + data)
+    #expect(again.status == 1)
+    let service = [
+      "payments", "service-add", "--code", "SAFETY_PERMIT", "--name-ar", "تصريح سلامة",
+      "--name-en", "Safety permit", "--fee-halalas", "30000",
+    ]
+    let orphan = try await ProgramRun.run(Self.etimadd, service + ["--sector", "NOPE"] + data)
+    #expect(orphan.status == 1)
+    #expect(orphan.stderr.contains("no sector NOPE"), "\(orphan.stderr)")
+    let fee = try await ProgramRun.run(Self.etimadd, service + ["--sector", "CIVIL_DEFENSE"] + data)
+    #expect(fee.status == 0, "\(fee.stderr)")
+    // What the catalogue now holds, and who added it
+    let queue = try DatabaseQueue(path: directory + "/etimad.sqlite")
+    let (owner, price, audited) = try await queue.read { db in
+      (
+        try String.fetchOne(db, sql: "SELECT agency_code FROM payment_sectors WHERE code = 'CIVIL_DEFENSE'"),
+        try Int64.fetchOne(db, sql: "SELECT fee FROM payment_services WHERE code = 'SAFETY_PERMIT'"),
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE target = 'payment-sector/CIVIL_DEFENSE'")
+      )
+    }
+    #expect(owner == "MOI-CD")
+    #expect(price == 30_000)
+    #expect(audited == 2)
   }
 
   @Test("migrate lists the applied migrations; certs show names the files; version prints")
