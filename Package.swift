@@ -193,7 +193,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EtimadProtosTests",
-      dependencies: ["EtimadProtos", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+      dependencies: ["EtimadProtos", "EtimadKit", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
     ),
     .testTarget(
       name: "EtimadDebtsTests",

@@ -1,3 +1,4 @@
+import EtimadKit
 import Foundation
 
 /// Realistic tenders built from each activity's vocabulary, for the demo and the benchmark:
@@ -174,17 +175,4 @@ public enum TenderGenerator {
         opening: publish + (offerDays + 1) * 86_400 + 3 * 3_600))
   }
 
-  /// A small deterministic generator (SplitMix64).
-  struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-  }
 }

@@ -1,3 +1,4 @@
+import EtimadKit
 import EtimadProtos
 import Foundation
 import SwiftProtobuf
@@ -169,20 +170,4 @@ private func varint(_ value: UInt64, _ wire: inout [UInt8]) {
     value >>= 7
   }
   wire.append(UInt8(value))
-}
-
-/// A small seeded generator, so that a failure is the same on every run.
-private struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -122,17 +122,9 @@ struct DebtsRequestsTests {
             })
         }
         #expect(notChangeable?.code == .invalidArgument)
-        let request = try await a.debtor.debts.createChangeRequest(
-          .with {
-            $0.requestID = EtimadClient.newRequestID()
-            $0.debtID = id
-            $0.kind = .updateData
-            $0.newValues.amount = money(45_000)
-            $0.newValues.reason = "Allowance paid twice, less the deduction"
-            $0.updateMask.paths = ["amount", "reason"]
-            $0.reason = "The deduction was not counted"
-          }
-        ).changeRequest
+        let request = try await a.debtor.requestAmountChange(
+          debtID: id, halalas: 45_000, paths: ["amount", "reason"], reason: "The deduction was not counted"
+        ) { $0.reason = "Allowance paid twice, less the deduction" }
         let approved = try await a.maker.approveChangeRequest(request.id)
         #expect(approved.movement.kind == .adjustment)
         #expect(approved.movement.balanceDelta.amountHalalas == -5_000)
@@ -254,29 +246,13 @@ struct DebtsRequestsTests {
         #expect(exempting?.reason == "PLAN_ALREADY_ACTIVE")
         #expect(exempting?.metadata["plan_state"] == "ACTIVE")
         let newAmount = await failure {
-          _ = try await a.maker.debts.createChangeRequest(
-            .with {
-              $0.requestID = EtimadClient.newRequestID()
-              $0.debtID = id
-              $0.kind = .updateData
-              $0.newValues.amount = money(120_000)
-              $0.updateMask.paths = ["amount"]
-              $0.reason = "interest added"
-            })
+          _ = try await a.maker.requestAmountChange(debtID: id, halalas: 120_000, reason: "interest added")
         }
         #expect(newAmount?.reason == "PLAN_ALREADY_ACTIVE")
         // The amount due unchanged, beside another field: no change of the balance, raised as usual
-        let sameAmount = try await a.maker.debts.createChangeRequest(
-          .with {
-            $0.requestID = EtimadClient.newRequestID()
-            $0.debtID = id
-            $0.kind = .updateData
-            $0.newValues.amount = money(100_000)
-            $0.newValues.reason = "Allowance paid twice (corrected wording)"
-            $0.updateMask.paths = ["amount", "reason"]
-            $0.reason = "wording"
-          }
-        ).changeRequest
+        let sameAmount = try await a.maker.requestAmountChange(
+          debtID: id, halalas: 100_000, paths: ["amount", "reason"], reason: "wording"
+        ) { $0.reason = "Allowance paid twice (corrected wording)" }
         #expect(sameAmount.state == .pending)
         // Payments settle the oldest instalment first
         _ = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "P1")
@@ -354,16 +330,7 @@ extension DebtsRequestsTests {
         let today = CivilDay.inRiyadh(Date())
         // Raised before the plan existed
         let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 6_000, reason: "hardship")
-        let correction = try await a.debtor.debts.createChangeRequest(
-          .with {
-            $0.requestID = EtimadClient.newRequestID()
-            $0.debtID = id
-            $0.kind = .updateData
-            $0.newValues.amount = money(36_000)
-            $0.updateMask.paths = ["amount"]
-            $0.reason = "recount"
-          }
-        ).changeRequest
+        let correction = try await a.debtor.requestAmountChange(debtID: id, halalas: 36_000, reason: "recount")
         let relief = try await a.debtor.requestInstalments(
           debtID: id, count: 3, firstDue: today.adding(days: 10).message, reason: "Three months")
         _ = try await a.checker.approveReliefRequest(relief.id)

@@ -75,6 +75,27 @@ extension DebtActors {
   }
 }
 
+extension EtimadClient {
+  /// Raises an UPDATE_DATA change request giving the debt a new amount, and the other fields
+  /// `values` sets (named in `paths` too).
+  func requestAmountChange(
+    debtID: String, halalas: Int64, paths: [String] = ["amount"], reason: String,
+    values: (inout Etimad_Debts_V1_DebtDetails) -> Void = { _ in }
+  ) async throws -> Etimad_Debts_V1_ChangeRequest {
+    try await debts.createChangeRequest(
+      .with {
+        $0.requestID = EtimadClient.newRequestID()
+        $0.debtID = debtID
+        $0.kind = .updateData
+        $0.newValues.amount = money(halalas)
+        values(&$0.newValues)
+        $0.updateMask.paths = paths
+        $0.reason = reason
+      }
+    ).changeRequest
+  }
+}
+
 func money(_ halalas: Int64) -> Etimad_Type_V1_Money {
   .with {
     $0.currencyCode = "SAR"
