@@ -51,6 +51,16 @@ public struct ExportWriter: Sendable {
 
   static let jsonKeys: [[UInt8]] = textFields.map { Array(#",""#.utf8) + Array($0.utf8) + Array(#"":""#.utf8) }
   static let stateNames: [[UInt8]] = (0...5).map { Array((PaymentState(rawValue: $0)?.name ?? "UNSPECIFIED").utf8) }
+  /// A CSV with Arabic headers is for people: states and ID types are named in Arabic too
+  /// (JSON Lines, for programs, keeps the codes).
+  static let arabicStateNames: [[UInt8]] = (0...5).map {
+    Array((PaymentState(rawValue: $0)?.arabicName ?? "غير محددة").utf8)
+  }
+  static let arabicTypeNames: [(code: [UInt8], name: [UInt8])] = [
+    ("NATIONAL_ID", "هوية وطنية"), ("IQAMA", "إقامة"), ("BORDER_NUMBER", "رقم حدود"),
+  ].map { (Array($0.utf8), Array($1.utf8)) }
+  /// The position of beneficiary_type in `textFields`.
+  static let typeField = textFields.firstIndex(of: "beneficiary_type")!
 
   public let format: Format
   public let arabic: Bool
@@ -75,7 +85,8 @@ public struct ExportWriter: Sendable {
 
   /// Appends one row.
   public func append<Row: ExportRowSource>(_ row: Row, to out: inout [UInt8]) {
-    let state = row.state >= 0 && row.state < Self.stateNames.count ? Self.stateNames[row.state] : Self.stateNames[0]
+    let names = format == .csv && arabic ? Self.arabicStateNames : Self.stateNames
+    let state = row.state >= 0 && row.state < names.count ? names[row.state] : names[0]
     switch format {
     case .csv:
       Self.decimal(row.id, into: &out)
@@ -83,7 +94,15 @@ public struct ExportWriter: Sendable {
       Self.riyadhTime(row.paidTime, into: &out)
       for field in 0..<Self.textFields.count {
         out.append(UInt8(ascii: ","))
-        row.withText(field) { Self.csvField($0, into: &out) }
+        row.withText(field) { text in
+          if arabic, field == Self.typeField,
+            let type = Self.arabicTypeNames.first(where: { $0.code.elementsEqual(text) })
+          {
+            out += type.name
+          } else {
+            Self.csvField(text, into: &out)
+          }
+        }
       }
       out.append(UInt8(ascii: ","))
       Self.riyals(row.amount, into: &out)

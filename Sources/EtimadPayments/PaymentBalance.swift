@@ -129,6 +129,17 @@ public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
     case .refunded: "REFUNDED"
     }
   }
+
+  /// The name a CSV export with Arabic headers shows.
+  public var arabicName: String {
+    switch self {
+    case .paid: "مدفوعة"
+    case .consumed: "مستخدمة"
+    case .cancelled: "ملغاة"
+    case .refundRequested: "طلب استرداد"
+    case .refunded: "مستردة"
+    }
+  }
 }
 
 /// What a ledger movement did; the stored value is `rawValue` (the wire enum's number).

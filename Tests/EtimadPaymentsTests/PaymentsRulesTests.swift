@@ -146,8 +146,32 @@ struct ExportFormatTests {
     #expect(lines[0].hasPrefix("رقم العملية,وقت السداد"))
     #expect(
       lines[1]
-        == "42,2025-11-25T13:15:30+03:00,PASSPORTS,الجوازات,IQAMA_RENEWAL,\"تجديد الإقامة, \"\"سنة\"\"\",IQAMA,2044556671,3000000007,SD-1,650.05,65005,CANCELLED"
+        == "42,2025-11-25T13:15:30+03:00,PASSPORTS,الجوازات,IQAMA_RENEWAL,\"تجديد الإقامة, \"\"سنة\"\"\",إقامة,2044556671,3000000007,SD-1,650.05,65005,ملغاة"
     )
+  }
+
+  @Test("states and ID types in Arabic only in the Arabic CSV; English CSV and JSON Lines keep codes")
+  func codesOrNames() throws {
+    let row = Self.row(sectorName: "Passports", serviceName: "Iqama renewal")
+    var english: [UInt8] = []
+    ExportWriter(format: .csv, arabic: false).append(row, to: &english)
+    #expect(
+      String(decoding: english, as: UTF8.self).hasSuffix(",IQAMA,2044556671,3000000007,SD-1,650.05,65005,CANCELLED\r\n")
+    )
+    var lines: [UInt8] = []
+    ExportWriter(format: .jsonLines, arabic: true).append(row, to: &lines)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(lines)) as? [String: Any])
+    #expect(object["state"] as? String == "CANCELLED")
+    #expect(object["beneficiary_type"] as? String == "IQAMA")
+    for state in PaymentState.allCases {
+      var arabic: [UInt8] = []
+      ExportWriter(format: .csv, arabic: true).append(
+        ExportRow(
+          id: 1, paidTime: 0, amount: 1, state: state.rawValue,
+          texts: ["S", "s", "V", "v", "BORDER_NUMBER", "3", "4", "R"]),
+        to: &arabic)
+      #expect(String(decoding: arabic, as: UTF8.self).hasSuffix(",رقم حدود,3,4,R,0.01,1,\(state.arabicName)\r\n"))
+    }
   }
 
   @Test("JSON Lines parse back with the same values")

@@ -1195,7 +1195,8 @@ public nonisolated struct Etimad_Payments_V1_ExportPaymentsRequest: Sendable {
   /// CSV when unspecified.
   public var format: Etimad_Payments_V1_ExportFormat = .unspecified
 
-  /// CSV header row and the names of sectors and services in Arabic.
+  /// CSV in Arabic for people: the header row, and the names of sectors, services, ID types and
+  /// states (JSON Lines keeps English keys and codes).
   public var arabicHeaders: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
