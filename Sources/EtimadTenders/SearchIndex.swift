@@ -6,6 +6,11 @@ enum SearchIndex {
   /// A prefix of the last word with more completions than this is left to FTS5's own prefix query.
   static let maximumCompletions = 24
 
+  /// Between the reference and the tender number in their column: a word of its own (a
+  /// private-use character, which the tokenizer keeps and nobody types), so that a number typed
+  /// as a phrase never matches across the two (a reference ending /12, a tender number 1446/3).
+  static let barrier = " \u{E000} "
+
   /// The text of the tenders named by `condition` (a `WHERE` on `t`), normalised.
   static let source = """
     SELECT t.id, t.name, t.description, t.reference_number, t.tender_number, t.branch, a.name_ar, a.name_en
@@ -22,14 +27,19 @@ enum SearchIndex {
       let id: Int64 = row["id"]
       let texts = [
         row["name"] as String, row["description"] as String,
-        (row["reference_number"] as String) + " " + (row["tender_number"] as String),
+        (row["reference_number"] as String) + Self.barrier + (row["tender_number"] as String),
         [row["name_ar"] as String? ?? "", row["name_en"] as String? ?? "", row["branch"] as String].joined(
           separator: " "),
       ].map(ArabicNormalizer.indexed)
       try delete.execute(arguments: [id])
       try insert.execute(arguments: [id, texts[0].text, texts[1].text, texts[2].text, texts[3].text])
       var seen = Set<String>()
-      for word in texts.flatMap(\.terms) where seen.insert(word).inserted { try term.execute(arguments: [word]) }
+      for word in texts.flatMap(\.terms)
+      where word != Self.barrier.trimmingCharacters(in: .whitespaces)
+        && seen.insert(word).inserted
+      {
+        try term.execute(arguments: [word])
+      }
     }
   }
 

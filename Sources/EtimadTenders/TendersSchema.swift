@@ -89,7 +89,8 @@ public enum TendersSchema {
     Migration("tenders.v2.arabic_stems") { db in
       _ = try SearchIndex.rebuild(db)
     },
-    // Text is brought to Unicode compatibility forms (NFKC) before folding: rebuilt.
+    // Text is brought to Unicode compatibility forms (NFKC) before folding, and a barrier word
+    // separates the reference from the tender number: rebuilt.
     Migration("tenders.v3.compatibility_forms") { db in
       _ = try SearchIndex.rebuild(db)
     },

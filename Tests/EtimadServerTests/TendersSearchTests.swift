@@ -239,7 +239,11 @@ struct TendersSearchTests {
     let clock = TendersTests.clock()
     try await TestDaemon.with(clock: clock) { daemon in
       try await EtimadClient.withClient(try await daemon.tendersAgency("MOH")) { agency in
-        for (reference, number) in [("MOH-1446/12", "3/1446"), ("MOH-1446/125", "4/1446"), ("MOH-1447/9", "12/1446")] {
+        for (reference, number) in [
+          ("MOH-1446/12", "3/1446"), ("MOH-1446/125", "4/1446"), ("MOH-1447/9", "12/1446"),
+          // 12 ends the reference and 1446 begins the tender number: not "12/1446"
+          ("MOH-1448/12", "1446/7"),
+        ] {
           var tender = sampleTender(reference: reference, name: "توريد مستلزمات طبية", now: clock.now)
           tender.tenderNumber = number
           _ = try await agency.publish(tender)
