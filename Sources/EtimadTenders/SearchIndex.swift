@@ -9,7 +9,8 @@ enum SearchIndex {
   /// Between the reference and the tender number in their column: a word of its own (a
   /// private-use character, which the tokenizer keeps and nobody types), so that a number typed
   /// as a phrase never matches across the two (a reference ending /12, a tender number 1446/3).
-  static let barrier = " \u{E000} "
+  static let barrierWord = "\u{E000}"
+  static let barrier = " " + barrierWord + " "
 
   /// The text of the tenders named by `condition` (a `WHERE` on `t`), normalised.
   static let source = """
@@ -34,10 +35,7 @@ enum SearchIndex {
       try delete.execute(arguments: [id])
       try insert.execute(arguments: [id, texts[0].text, texts[1].text, texts[2].text, texts[3].text])
       var seen = Set<String>()
-      for word in texts.flatMap(\.terms)
-      where word != Self.barrier.trimmingCharacters(in: .whitespaces)
-        && seen.insert(word).inserted
-      {
+      for word in texts.flatMap(\.terms) where word != Self.barrierWord && seen.insert(word).inserted {
         try term.execute(arguments: [word])
       }
     }
