@@ -43,7 +43,8 @@ public enum ArabicNormalizer {
   static func needsCompatibilityMapping(_ text: String) -> Bool {
     text.unicodeScalars.contains { scalar in
       switch scalar.value {
-      case 0...0x7F, 0x0600...0x0652, 0x0656...0x0674, 0x0679...0x06FF: false
+      // (private use, as the index's barrier word, is left alone by NFKC too)
+      case 0...0x7F, 0x0600...0x0652, 0x0656...0x0674, 0x0679...0x06FF, 0xE000...0xF8FF: false
       default: true
       }
     }

@@ -55,6 +55,7 @@ struct ArabicNormalizerTests {
     #expect(ArabicNormalizer.normalize("ＭＯＨ１２") == "moh12")
     // Plain Arabic and ASCII never take the slow path
     #expect(!ArabicNormalizer.needsCompatibilityMapping("صيانة أجهزة التكييف MOH-1446/12 ٤٥"))
+    #expect(!ArabicNormalizer.needsCompatibilityMapping("MOH-1446/12" + SearchIndex.barrier + "7/1447"))
   }
 
   @Test("all spellings of one title give the same words")
