@@ -135,21 +135,14 @@ enum DebtsErrors {
       metadata: ["kind": kind])
   }
 
-  /// A plan in force (ACTIVE or DEFAULTED) was split from the balance: no second plan, no
-  /// exemption and no new amount while it stands.
-  static func planInForce(_ state: PlanRules.State) -> EtimadError {
-    state == .defaulted
-      ? error(
-        .failedPrecondition, "PLAN_DEFAULTED",
-        en: "The debt's instalment plan has defaulted: the agency collects the remaining balance.",
-        ar: "تعثرت خطة تقسيط المديونية: تحصّل الجهة الرصيد المتبقي.", metadata: ["plan_state": state.rawValue])
-      : error(
-        .failedPrecondition, "PLAN_ALREADY_ACTIVE",
-        en:
-          "The debt has an active instalment plan, split from its balance: no second plan, exemption or new amount while it runs.",
-        ar: "للمديونية خطة تقسيط نشطة مقسومة من رصيدها: لا خطة ثانية ولا إعفاء ولا مبلغ جديد أثناء سريانها.",
-        metadata: ["plan_state": state.rawValue])
-  }
+  /// An ACTIVE plan was split from the balance: no second plan, no exemption and no new amount
+  /// while it runs.
+  static let planAlreadyActive = error(
+    .failedPrecondition, "PLAN_ALREADY_ACTIVE",
+    en:
+      "The debt has an active instalment plan, split from its balance: no second plan, exemption or new amount while it runs.",
+    ar: "للمديونية خطة تقسيط نشطة مقسومة من رصيدها: لا خطة ثانية ولا إعفاء ولا مبلغ جديد أثناء سريانها.",
+    metadata: ["plan_state": "ACTIVE"])
 
   static func firstDueDatePassed(_ day: CivilDay) -> EtimadError {
     error(

@@ -439,11 +439,7 @@ public struct DebtsStore: DebtStorage {
         guard try plan.effectiveState(db, balance: balance, today: today, graceDays: graceDays) == .defaulted else {
           continue
         }
-        try plan.move(db, .overdue, now: now)
-        try AuditLog.append(
-          db, kind: "system", id: "debts", employee: nil, method: "job/instalment-plan-defaults",
-          target: "debt/\(plan.debtID)", requestID: nil, peer: "local",
-          summary: "instalment plan \(plan.id) defaulted: an instalment unpaid \(graceDays) days past due", time: now)
+        try plan.recordDefault(db, graceDays: graceDays, now: now)
         marked += 1
       }
       return marked

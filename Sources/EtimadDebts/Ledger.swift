@@ -183,6 +183,16 @@ struct PlanRow: Sendable {
       graceDays: graceDays)
   }
 
+  /// Records that the plan defaulted (an instalment unpaid past the grace period), with the
+  /// platform's audit row: by the periodic job, or by a request that finds it so first.
+  func recordDefault(_ db: Database, graceDays: Int, now: Date) throws {
+    try move(db, .overdue, now: now)
+    try AuditLog.append(
+      db, kind: "system", id: "debts", employee: nil, method: "job/instalment-plan-defaults",
+      target: "debt/\(debtID)", requestID: nil, peer: "local",
+      summary: "instalment plan \(id) defaulted: an instalment unpaid \(graceDays) days past due", time: now)
+  }
+
   func move(_ db: Database, _ action: PlanRules.Action, now: Date) throws {
     let next = try rule { () throws(DebtRuleError) in try PlanRules.next(state, action) }
     try db.execute(

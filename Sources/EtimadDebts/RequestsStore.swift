@@ -35,7 +35,7 @@ extension DebtsStore {
       if change.kind == "UPDATE_DATA", change.paths.contains("amount"),
         try Self.changesAmount(db, row, values: change.newValues)
       {
-        try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
+        try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       }
       // Created NEW and submitted in the same transaction.
       let state = try rule { () throws(DebtRuleError) in try RequestRules.next(.new, .submit) }
@@ -71,13 +71,18 @@ extension DebtsStore {
     return values.amount.amountHalalas != due.value
   }
 
-  /// Refuses while the debt's latest plan is in force (ACTIVE, or DEFAULTED by the server's
-  /// clock): its instalments were split from the balance, so no second plan, no exemption and
-  /// no new amount may change that balance outside the plan's payments.
-  func refuseWhilePlanInForce(_ db: Database, debt: DebtRow, balance: Halalas, now: Date) throws {
-    guard let plan = try PlanRow.latest(db, debtID: debt.id), !plan.state.isFinal else { return }
-    throw DebtsErrors.planInForce(
-      try plan.effectiveState(db, balance: balance, today: CivilDay.inRiyadh(now), graceDays: graceDays))
+  /// Refuses while the debt's latest plan is ACTIVE by the server's clock: its instalments were
+  /// split from the balance, so no second plan, no exemption and no new amount may change that
+  /// balance outside the plan's payments. A plan that has defaulted binds nothing any more: the
+  /// agency may grant a new plan or an exemption (or reject them); a default the periodic job has
+  /// not recorded yet is recorded here first.
+  func refuseWhilePlanActive(_ db: Database, debt: DebtRow, balance: Halalas, now: Date) throws {
+    guard let plan = try PlanRow.latest(db, debtID: debt.id), plan.state == .active else { return }
+    switch try plan.effectiveState(db, balance: balance, today: CivilDay.inRiyadh(now), graceDays: graceDays) {
+    case .active: throw DebtsErrors.planAlreadyActive
+    case .defaulted: try plan.recordDefault(db, graceDays: graceDays, now: now)
+    case .completed, .cancelled: return
+    }
   }
 
   static func refuseSecondPending(_ db: Database, table: String, debtID: Int64, kind: String) throws {
@@ -191,7 +196,7 @@ extension DebtsStore {
       let amountDue = try row.fields.amount.adding(ledger.adjustments)
       let delta = try newAmount.subtracting(amountDue)
       guard delta.value != 0 else { return nil }
-      try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
+      try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       guard try balance.adding(delta).value >= 0 else { throw DebtsErrors.balanceWouldBeNegative }
       return try Ledger.post(
         db, debt: row, kind: .adjustment, delta: delta, effectiveTime: now, caller: caller, requestID: requestID,
@@ -224,7 +229,7 @@ extension DebtsStore {
       if let amount = relief.amount {
         try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
       }
-      try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
+      try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       if let count = relief.instalmentCount {
         _ = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: count) }
       }
@@ -301,7 +306,7 @@ extension DebtsStore {
       if approve {
         _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
         let balance = try Ledger.balance(db, debt: row)
-        try refuseWhilePlanInForce(db, debt: row, balance: balance, now: now)
+        try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
         if request.kind == "EXEMPTION" {
           let amount = request.full ? balance : Halalas(request.amount ?? 0)
           try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }

@@ -269,7 +269,7 @@ struct DebtsRequestsTests {
     }
   }
 
-  @Test("an instalment unpaid past the grace period: DEFAULTED on read and by the periodic job")
+  @Test("an instalment unpaid past the grace period: DEFAULTED on read and by the periodic job; then a new plan")
   func planDefaults() async throws {
     // Agency certificates are checked against the daemon's clock: start it at the real time.
     let clock = ManualClock(Date())
@@ -303,16 +303,21 @@ struct DebtsRequestsTests {
           try AuditLog.entries(db, target: "debt/\(id)").map(\.summary)
         }
         #expect(audit.contains { $0.contains("defaulted") })
-        // A defaulted plan stays in force: no new plan replaces it
+        // A defaulted plan binds nothing: the agency may grant a new one on what is left
         a.debtor.session.value = nil
         try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
-        let replan = await failure {
-          _ = try await a.debtor.requestInstalments(
-            debtID: id, count: 2, firstDue: CivilDay.inRiyadh(clock.now).adding(days: 5).message, reason: "again")
+        let replan = try await a.debtor.requestInstalments(
+          debtID: id, count: 2, firstDue: CivilDay.inRiyadh(clock.now).adding(days: 5).message, reason: "again")
+        let granted = try await a.checker.approveReliefRequest(replan.id)
+        #expect(granted.plan.state == .active)
+        #expect(granted.plan.instalments.map(\.amount.amountHalalas) == [10_000, 10_000])
+        #expect(try await a.debtor.instalmentPlan(debtID: id).id == granted.plan.id)
+        let states = try await daemon.daemon.database.read { db in
+          try String.fetchAll(
+            db, sql: "SELECT state FROM instalment_plans WHERE debt_id = ? ORDER BY id", arguments: [id])
         }
-        #expect(replan?.code == .failedPrecondition)
-        #expect(replan?.reason == "PLAN_DEFAULTED")
-        // The debt stays payable; paying it off completes the plan
+        #expect(states == ["DEFAULTED", "ACTIVE"])
+        // The debt stays payable; paying it off completes the new plan
         let paid = try await a.maker.recordPayment(debtID: id, halalas: 20_000, sadadReference: "I2")
         #expect(paid.debt.state == .paid)
         #expect(paid.debt.planState == .completed)
@@ -322,6 +327,35 @@ struct DebtsRequestsTests {
 }
 
 extension DebtsRequestsTests {
+  @Test("a request that finds a plan defaulted before the job did records the default, then goes ahead")
+  func requestRecordsDefault() async throws {
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await daemon.withDebtActors { a in
+        let id = try await a.outstandingDebt(halalas: 30_000)
+        let first = CivilDay.inRiyadh(clock.now).adding(days: 9)
+        let relief = try await a.debtor.requestInstalments(
+          debtID: id, count: 3, firstDue: first.message, reason: "Three months")
+        _ = try await a.checker.approveReliefRequest(relief.id)
+        // Nothing paid; the first instalment's grace ends 30 days after it falls due
+        clock.set(noonInRiyadh(first.adding(days: 31)))
+        a.debtor.session.value = nil
+        try await daemon.signIn(a.debtor, DebtActors.debtorPerson)
+        let exemption = try await a.debtor.requestExemption(debtID: id, halalas: 5_000, reason: "hardship")
+        #expect(exemption.state == .pending)
+        let (states, audit) = try await daemon.daemon.database.read { db in
+          (
+            try String.fetchAll(db, sql: "SELECT state FROM instalment_plans WHERE debt_id = ?", arguments: [id]),
+            try AuditLog.entries(db, target: "debt/\(id)").map(\.summary)
+          )
+        }
+        #expect(states == ["DEFAULTED"])
+        #expect(audit.contains { $0.contains("defaulted") })
+        #expect(try await DebtsStore(database: daemon.daemon.database, graceDays: 30).markDefaultedPlans() == 0)
+      }
+    }
+  }
+
   @Test("a plan stands on the balance it was split from: a pending exemption or amount change is refused at approval")
   func planRefusesEarlierRequests() async throws {
     try await TestDaemon.with { daemon in

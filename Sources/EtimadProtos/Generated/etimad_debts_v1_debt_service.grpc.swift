@@ -375,12 +375,13 @@ extension Etimad_Debts_V1_DebtService {
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
     /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
     /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
-    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
-    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
-    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
-    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
-    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
-    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is ACTIVE (by the server's
+    /// > clock) its instalments stand on the balance they were split from: a second INSTALMENT
+    /// > request, an EXEMPTION and an UPDATE_DATA request that changes the amount are
+    /// > FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE (metadata `plan_state`), when raised and when
+    /// > approved. Once a plan has DEFAULTED it binds nothing: the agency may approve a new plan or an
+    /// > exemption, or reject them. An instalment request approved after the first due date it asked
+    /// > for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -818,12 +819,13 @@ extension Etimad_Debts_V1_DebtService {
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
     /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
     /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
-    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
-    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
-    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
-    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
-    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
-    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is ACTIVE (by the server's
+    /// > clock) its instalments stand on the balance they were split from: a second INSTALMENT
+    /// > request, an EXEMPTION and an UPDATE_DATA request that changes the amount are
+    /// > FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE (metadata `plan_state`), when raised and when
+    /// > approved. Once a plan has DEFAULTED it binds nothing: the agency may approve a new plan or an
+    /// > exemption, or reject them. An instalment request approved after the first due date it asked
+    /// > for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -1259,12 +1261,13 @@ extension Etimad_Debts_V1_DebtService {
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
     /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
     /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
-    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
-    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
-    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
-    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
-    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
-    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is ACTIVE (by the server's
+    /// > clock) its instalments stand on the balance they were split from: a second INSTALMENT
+    /// > request, an EXEMPTION and an UPDATE_DATA request that changes the amount are
+    /// > FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE (metadata `plan_state`), when raised and when
+    /// > approved. Once a plan has DEFAULTED it binds nothing: the agency may approve a new plan or an
+    /// > exemption, or reject them. An instalment request approved after the first due date it asked
+    /// > for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -2489,12 +2492,13 @@ extension Etimad_Debts_V1_DebtService {
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
     /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
     /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
-    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
-    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
-    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
-    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
-    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
-    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is ACTIVE (by the server's
+    /// > clock) its instalments stand on the balance they were split from: a second INSTALMENT
+    /// > request, an EXEMPTION and an UPDATE_DATA request that changes the amount are
+    /// > FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE (metadata `plan_state`), when raised and when
+    /// > approved. Once a plan has DEFAULTED it binds nothing: the agency may approve a new plan or an
+    /// > exemption, or reject them. An instalment request approved after the first due date it asked
+    /// > for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
@@ -3040,12 +3044,13 @@ extension Etimad_Debts_V1_DebtService {
     /// > DEBT_NOT_UNDER_REVIEW, DEBT_NOT_OUTSTANDING, DEBT_CLOSED, REQUEST_NOT_PENDING,
     /// > REQUEST_ALREADY_PENDING, ...). A payment, exemption or PAYMENT request above the balance is
     /// > FAILED_PRECONDITION, reason AMOUNT_EXCEEDS_BALANCE, with ErrorInfo metadata
-    /// > `balance_halalas`; nothing is applied. While an instalment plan is in force (ACTIVE, or
-    /// > DEFAULTED by the server's clock) its instalments stand on the balance they were split from:
-    /// > a second INSTALMENT request, an EXEMPTION and an UPDATE_DATA request that changes the amount
-    /// > are FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE or PLAN_DEFAULTED (metadata
-    /// > `plan_state`), when raised and when approved. An instalment request approved after the first
-    /// > due date it asked for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
+    /// > `balance_halalas`; nothing is applied. While an instalment plan is ACTIVE (by the server's
+    /// > clock) its instalments stand on the balance they were split from: a second INSTALMENT
+    /// > request, an EXEMPTION and an UPDATE_DATA request that changes the amount are
+    /// > FAILED_PRECONDITION, reason PLAN_ALREADY_ACTIVE (metadata `plan_state`), when raised and when
+    /// > approved. Once a plan has DEFAULTED it binds nothing: the agency may approve a new plan or an
+    /// > exemption, or reject them. An instalment request approved after the first due date it asked
+    /// > for is FAILED_PRECONDITION, reason FIRST_DUE_DATE_PASSED.
     /// > 
     /// > Every mutating request carries `request_id` (a UUID): a retry with the same id returns the
     /// > first answer and changes nothing; the same id with another request is INVALID_ARGUMENT
