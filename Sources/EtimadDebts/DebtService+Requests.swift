@@ -38,6 +38,7 @@ extension DebtService {
       _ = DebtValidation.fields(request.newValues, paths: paths, base: nil, prefix: "new_values.", into: &violations)
       change.newValues = try request.newValues.serializedBytes() as Data
       change.paths = paths.sorted()
+      if paths.contains("amount") { change.newAmount = Halalas(request.newValues.amount.amountHalalas) }
     default:
       violations.append(DebtValidation.required("kind"))
     }

@@ -225,17 +225,16 @@ public struct DebtsStore: DebtStorage {
   /// from `referenceKey`): a SADAD notice, or an approved PAYMENT request that gave it. One
   /// payment is credited once, whichever way it arrived.
   static func refuseCredited(_ db: Database, debtID: Int64, key: String) throws {
-    if try Bool.fetchOne(
-      db.cachedStatement(
-        sql: """
-          SELECT EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND payment_reference = ?)
-            OR EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND upper(sadad_reference) = ?)
-          """),
-      arguments: [debtID, key, debtID, key]) == true
-    {
+    if try Bool.fetchOne(db.cachedStatement(sql: "SELECT " + credited), arguments: [debtID, key, debtID, key]) == true {
       throw DebtsErrors.paymentAlreadyCredited
     }
   }
+
+  /// Whether a debt was credited under a reference key (arguments: debt id, key, debt id, key).
+  static let credited = """
+    (EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND payment_reference = ?)
+      OR EXISTS (SELECT 1 FROM debt_movements WHERE debt_id = ? AND upper(sadad_reference) = ?))
+    """
 
   /// A SADAD payment notification: exactly once by request_id, and by SADAD reference.
   func recordPayment(
@@ -245,15 +244,16 @@ public struct DebtsStore: DebtStorage {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, id, caller)
       // A used reference first: SADAD redelivering the notice that settled the debt must hear
-      // ALREADY_EXISTS, not that the debt is closed (which reads as a refused payment).
-      if try Bool.fetchOne(
+      // ALREADY_EXISTS, not that the debt is closed (which reads as a refused payment). Then a
+      // payment the debt was credited with through a PAYMENT request. One statement for both.
+      let key = Self.referenceKey(reference) ?? reference
+      let seen = try Row.fetchOne(
         db.cachedStatement(
-          sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?)"),
-        arguments: [row.agencyCode, reference]) == true
-      {
-        throw DebtsErrors.sadadReferenceUsed
-      }
-      if let key = Self.referenceKey(reference) { try Self.refuseCredited(db, debtID: row.id, key: key) }
+          sql: "SELECT EXISTS (SELECT 1 FROM debt_movements WHERE agency_code = ? AND sadad_reference = ?), "
+            + Self.credited),
+        arguments: [row.agencyCode, reference, row.id, key, row.id, key])
+      if let seen, seen[0] as Bool { throw DebtsErrors.sadadReferenceUsed }
+      if let seen, seen[1] as Bool { throw DebtsErrors.paymentAlreadyCredited }
       _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
       let balance = try Ledger.balance(db, debt: row)
       try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }

@@ -15,6 +15,8 @@ extension DebtsStore {
     var newValues: Data?
     var paths: [String]
     var reason: String
+    /// UPDATE_DATA with `amount` in its mask: the new amount.
+    var newAmount: Halalas? = nil
   }
 
   func createChangeRequest(
@@ -32,9 +34,7 @@ extension DebtsStore {
       if change.kind == "PAYMENT", let key = Self.referenceKey(change.paymentReference) {
         try Self.refuseCredited(db, debtID: row.id, key: key)
       }
-      if change.kind == "UPDATE_DATA", change.paths.contains("amount"),
-        try Self.changesAmount(db, row, values: change.newValues)
-      {
+      if let newAmount = change.newAmount, newAmount != (try Self.amountDue(db, row)) {
         try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       }
       // Created NEW and submitted in the same transaction.
@@ -63,12 +63,9 @@ extension DebtsStore {
     }
   }
 
-  /// Whether new values with `amount` in their mask would change the amount due (the
-  /// registered amount plus the adjustments so far).
-  static func changesAmount(_ db: Database, _ row: DebtRow, values: Data?) throws -> Bool {
-    let values = try Etimad_Debts_V1_DebtDetails(serializedBytes: values ?? Data())
-    let due = try row.fields.amount.adding(try LedgerFigures.sum(db, debtID: row.id).adjustments)
-    return values.amount.amountHalalas != due.value
+  /// The amount due: the registered amount plus the adjustments so far.
+  static func amountDue(_ db: Database, _ row: DebtRow) throws -> Halalas {
+    try row.fields.amount.adding(try LedgerFigures.sum(db, debtID: row.id).adjustments)
   }
 
   /// Refuses while the debt's latest plan is ACTIVE by the server's clock: its instalments were
@@ -192,9 +189,7 @@ extension DebtsStore {
       fields.amount = row.fields.amount
       try Self.write(db, fields: fields, id: row.id, now: now)
       guard paths.contains("amount") else { return nil }
-      let ledger = try LedgerFigures.sum(db, debtID: row.id)
-      let amountDue = try row.fields.amount.adding(ledger.adjustments)
-      let delta = try newAmount.subtracting(amountDue)
+      let delta = try newAmount.subtracting(try Self.amountDue(db, row))
       guard delta.value != 0 else { return nil }
       try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       guard try balance.adding(delta).value >= 0 else { throw DebtsErrors.balanceWouldBeNegative }
