@@ -96,7 +96,7 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
           "sadad_reference", reference.isEmpty ? "REQUIRED" : "INVALID_REFERENCE",
           en: "The SADAD reference has 1 to 64 letters or digits.", ar: "مرجع سداد من 1 إلى 64 حرفًا أو رقمًا."))
     }
-    let paidTime = request.hasPaidTime ? request.paidTime.date : store.clock.now
+    let paidTime = request.hasPaidTime ? WireTime.date(request.paidTime) : store.clock.now
     if paidTime.timeIntervalSince(store.clock.now) > 300 {
       violations.append(
         DebtValidation.violation(
@@ -125,8 +125,8 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
       }
     }
     if !request.debtorIDNumber.isEmpty { filter.debtor = Digits.normalized(request.debtorIDNumber) }
-    if request.hasCreateTimeFrom { filter.createdFrom = request.createTimeFrom.date }
-    if request.hasCreateTimeTo { filter.createdBefore = request.createTimeTo.date }
+    if request.hasCreateTimeFrom { filter.createdFrom = WireTime.date(request.createTimeFrom) }
+    if request.hasCreateTimeTo { filter.createdBefore = WireTime.date(request.createTimeTo) }
     if request.hasDueDateFrom { filter.dueFrom = day(request.dueDateFrom, field: "due_date_from", into: &violations) }
     if request.hasDueDateTo { filter.dueTo = day(request.dueDateTo, field: "due_date_to", into: &violations) }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }

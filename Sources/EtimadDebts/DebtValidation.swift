@@ -10,9 +10,8 @@ enum DebtValidation {
     "debtor_id", "debtor_name", "category", "reason", "amount", "due_date", "sadad_bill_number", "attachment_refs",
     "notes",
   ]
-  /// The largest amount a debt may carry (100 billion riyals): sums of many debts stay far
-  /// from overflowing.
-  static let maximumAmount: Int64 = 10_000_000_000_000
+  /// The largest amount a debt may carry: the kit's ceiling for every amount.
+  static let maximumAmount: Int64 = Halalas.ceiling
 
   typealias Violations = [EtimadError.FieldViolation]
 

@@ -130,11 +130,10 @@ public enum PaymentsRules {
     }
   }
 
-  /// A timestamp as milliseconds since 1970 (sub-millisecond parts are dropped).
+  /// A timestamp as milliseconds since 1970 (sub-millisecond parts are dropped), clamped to the
+  /// contract's range.
   public static func milliseconds(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {
-    let (product, overflow) = timestamp.seconds.multipliedReportingOverflow(by: 1000)
-    if overflow { return timestamp.seconds < 0 ? .min : .max }
-    return product + Int64(timestamp.nanos / 1_000_000)
+    WireTime.milliseconds(timestamp)
   }
 
   /// Milliseconds since 1970 as a timestamp.

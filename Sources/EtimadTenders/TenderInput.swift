@@ -52,7 +52,7 @@ enum TenderInput {
     }
     func time(_ name: String, _ has: Bool, _ value: Google_Protobuf_Timestamp, _ set: (Int64) -> Void) {
       guard paths.contains(name) else { return }
-      if has { set(value.seconds) } else { violations.append(TendersErrors.required("tender." + name)) }
+      if has { set(WireTime.seconds(value)) } else { violations.append(TendersErrors.required("tender." + name)) }
     }
     time("publish_time", tender.hasPublishTime, tender.publishTime) { fields.dates.publish = $0 }
     time("last_enquiry_time", tender.hasLastEnquiryTime, tender.lastEnquiryTime) { fields.dates.lastEnquiry = $0 }
@@ -105,13 +105,13 @@ enum TenderInput {
     }
     if request.hasPublishTime {
       let range = request.publishTime
-      query.publishFrom = range.hasStartTime ? range.startTime.seconds : nil
-      query.publishTo = range.hasEndTime ? range.endTime.seconds : nil
+      query.publishFrom = range.hasStartTime ? WireTime.seconds(range.startTime) : nil
+      query.publishTo = range.hasEndTime ? WireTime.seconds(range.endTime) : nil
     }
     if request.hasLastOfferTime {
       let range = request.lastOfferTime
-      query.offerFrom = range.hasStartTime ? range.startTime.seconds : nil
-      query.offerTo = range.hasEndTime ? range.endTime.seconds : nil
+      query.offerFrom = range.hasStartTime ? WireTime.seconds(range.startTime) : nil
+      query.offerTo = range.hasEndTime ? WireTime.seconds(range.endTime) : nil
     }
     switch request.category {
     case .active: query.category = .active

@@ -74,9 +74,9 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
     let id = try tenderID(request.tenderID)
     return try await store.extend(call, agency: agency.code, employee: agency.employee ?? "", id: id) { current in
       var dates = current
-      if request.hasLastEnquiryTime { dates.lastEnquiry = request.lastEnquiryTime.seconds }
-      if request.hasLastOfferTime { dates.lastOffer = request.lastOfferTime.seconds }
-      if request.hasOpeningTime { dates.opening = request.openingTime.seconds }
+      if request.hasLastEnquiryTime { dates.lastEnquiry = WireTime.seconds(request.lastEnquiryTime) }
+      if request.hasLastOfferTime { dates.lastOffer = WireTime.seconds(request.lastOfferTime) }
+      if request.hasOpeningTime { dates.opening = WireTime.seconds(request.openingTime) }
       return dates
     }
   }

@@ -13,6 +13,11 @@ public struct Halalas: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
   public static let zero = Halalas(0)
 
+  /// The largest amount any request may carry: 10^13 halalas (100 billion riyals). Every
+  /// amount on the wire is checked against it before a handler runs (`RequestBounds`), so the
+  /// sum of up to 900,000 stored amounts cannot overflow.
+  public static let ceiling: Int64 = 10_000_000_000_000
+
   /// Reads a wire `Money`; only SAR (or an empty code, read as SAR) is accepted.
   public init(currencyCode: String, amount: Int64) throws(Problem) {
     guard currencyCode.isEmpty || currencyCode == "SAR" else {
