@@ -1,4 +1,5 @@
 import EtimadKit
+import GRDB
 import GRPCCore
 import GRPCProtobuf
 import Logging
@@ -10,6 +11,7 @@ import Logging
 /// the error as its cause; that cause is mapped here too.
 struct ErrorMappingInterceptor: ServerInterceptor {
   let logger: Logger
+  let storage: StorageWatch
 
   func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
@@ -18,10 +20,12 @@ struct ErrorMappingInterceptor: ServerInterceptor {
   ) async throws -> StreamingServerResponse<Output> {
     do {
       var response = try await next(request, context)
-      if case .failure(let error) = response.accepted, error.code == .unknown, let cause = error.cause,
-        !(cause is RPCError)
-      {
-        response.accepted = .failure(map(cause, context: context))
+      if case .failure(let error) = response.accepted {
+        if error.code == .unknown, let cause = error.cause, !(cause is RPCError) {
+          response.accepted = .failure(map(cause, context: context))
+        } else {
+          response.accepted = .failure(bounded(error))
+        }
       }
       return response.wrappingProducer { body, writer in
         do {
@@ -35,14 +39,52 @@ struct ErrorMappingInterceptor: ServerInterceptor {
     }
   }
 
+  /// The largest `grpc-status-details-bin` sent; past it the details are dropped (the code and
+  /// the message stay), since grpcio refuses trailers over 8 KiB with an error of its own.
+  static let maximumDetailsBytes = 4 * 1024
+
   func map(_ error: any Error, context: ServerContext) -> RPCError {
+    bounded(unbounded(error, context: context))
+  }
+
+  /// Every error leaves with a short message and details of bounded size, whatever input
+  /// it echoes.
+  func bounded(_ error: RPCError) -> RPCError {
+    var error = error
+    error.message = EtimadError.cut(error.message)
+    let details = error.metadata[binaryValues: "grpc-status-details-bin"].reduce(0) { $0 + $1.count }
+    if details > Self.maximumDetailsBytes { error.metadata.removeAllValues(forKey: "grpc-status-details-bin") }
+    return error
+  }
+
+  private func unbounded(_ error: any Error, context: ServerContext) -> RPCError {
     switch error {
     case let error as EtimadError:
-      return RPCError(error.googleRPCStatus(in: Language.current))
+      return RPCError(error.bounded().googleRPCStatus(in: Language.current))
+    case _ where StorageHealth.isFull(error):
+      return RPCError(
+        storage.refused(method: context.descriptor.fullyQualifiedMethod).googleRPCStatus(in: Language.current))
     case let error as RPCError:
       return error
     case let error as any RPCErrorConvertible:
       return RPCError(error)
+    case is Halalas.Problem,
+      is DatabaseError where "\(error)".contains("integer overflow"):
+      // Amounts are held under Halalas.ceiling on the way in; a sum that still overflows was
+      // stored before that rule. The caller gets a clear answer, the operator the details.
+      logger.error(
+        "stored amounts out of range",
+        metadata: [
+          "request.id": "\(CallInfo.current.requestID)",
+          "rpc.method": "\(context.descriptor.fullyQualifiedMethod)", "error": "\(String(reflecting: error))",
+        ])
+      return RPCError(
+        EtimadError(
+          code: .failedPrecondition, reason: "AMOUNT_OUT_OF_RANGE", domain: "platform.etimad.sa",
+          message: LocalizedString(
+            en: "Stored amounts of this record are out of range; the operator has been told.",
+            ar: "المبالغ المحفوظة لهذا السجل خارج النطاق المسموح، وتم إبلاغ المشغّل.")
+        ).googleRPCStatus(in: Language.current))
     case is CancellationError:
       return RPCError(code: .cancelled, message: "The call was cancelled.")
     case _ where context.cancellation.isCancelled:
