@@ -19,6 +19,8 @@ public struct Migration: Sendable {
 public struct EtimadDatabase: Sendable {
   public let pool: DatabasePool
   public let clock: any WallClock
+  /// Whether writes currently fail for lack of disk space.
+  public let storage = StorageHealth()
   private let migrator: DatabaseMigrator
   private let readers: ReaderGate
   @usableFromInline let quickReads: QuickReads
@@ -127,6 +129,7 @@ enum KitSchema {
           """)
     },
     Outbox.migration,
+    EtimadDatabase.storageProbeMigration,
   ]
 }
 
