@@ -9,6 +9,7 @@ import GRPCCore
 import GRPCNIOTransportCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
 import Prometheus
 
 /// Builds the daemon from its configuration: prepares the data directory (database, TLS
@@ -72,31 +73,34 @@ public func buildServer(
   for area in areas { policy.add(area.rules) }
 
   let metricsInterceptor = MetricsInterceptor(registry: registry)
+  let storage = StorageWatch(
+    database: database, health: health, writingServices: names.filter { !openToAll.contains($0) }, logger: logger)
   func interceptors(_ listener: Listener) -> [any ServerInterceptor] {
     [
       RequestIDInterceptor(),
       LoggingInterceptor(logger: logger),
       metricsInterceptor,
-      ErrorMappingInterceptor(logger: logger),
+      ErrorMappingInterceptor(logger: logger, storage: storage),
       AuthenticationInterceptor(listener: listener, authenticator: authenticator, policy: policy),
+      RequestBoundsInterceptor(),
     ]
   }
   let chain: [TLSConfig.CertificateSource] = [.bytes(Array(identity.serverCertificatePEM.utf8), format: .pem)]
   let key: TLSConfig.PrivateKeySource = .bytes(Array(identity.serverKeyPEM.utf8), format: .pem)
+  let publicTransport = HTTP2ServerTransport.Posix(
+    address: .ipv4OrIPv6(host: config.host, port: config.publicPort),
+    transportSecurity: .tls(certificateChain: chain, privateKey: key),
+    config: config.transport)
+  let agencyTransport = HTTP2ServerTransport.Posix(
+    address: .ipv4OrIPv6(host: config.host, port: config.agencyPort),
+    transportSecurity: .mTLS(certificateChain: chain, privateKey: key) {
+      $0.trustRoots = .certificates([.bytes(Array(identity.agencyCA.certificatePEM.utf8), format: .pem)])
+    },
+    config: config.transport)
   let publicServer = GRPCServer(
-    transport: .http2NIOPosix(
-      address: .ipv4OrIPv6(host: config.host, port: config.publicPort),
-      transportSecurity: .tls(certificateChain: chain, privateKey: key),
-      config: .defaults),
-    services: services, interceptors: interceptors(.public))
+    transport: config.limitingRequestSize(publicTransport), services: services, interceptors: interceptors(.public))
   let agencyServer = GRPCServer(
-    transport: .http2NIOPosix(
-      address: .ipv4OrIPv6(host: config.host, port: config.agencyPort),
-      transportSecurity: .mTLS(certificateChain: chain, privateKey: key) {
-        $0.trustRoots = .certificates([.bytes(Array(identity.agencyCA.certificatePEM.utf8), format: .pem)])
-      },
-      config: .defaults),
-    services: services, interceptors: interceptors(.agency))
+    transport: config.limitingRequestSize(agencyTransport), services: services, interceptors: interceptors(.agency))
 
   var metrics: MetricsEndpoint?
   var metricsPort: Int?
@@ -111,9 +115,10 @@ public func buildServer(
   }
   return EtimadDaemon(
     config: config, identity: identity, database: database, health: health, registry: registry,
-    publicServer: publicServer, agencyServer: agencyServer, metrics: metrics, metricsPort: metricsPort,
+    publicServer: publicServer, agencyServer: agencyServer, publicTransport: publicTransport,
+    agencyTransport: agencyTransport, metrics: metrics, metricsPort: metricsPort,
     serviceNames: names, outbox: OutboxWorker(database: database, gateway: gateway, logger: logger),
-    jobs: areas.flatMap(\.jobs), logger: logger)
+    jobs: areas.flatMap(\.jobs) + [storage.job, MemoryTrim.job], logger: logger)
 }
 
 /// The service areas' schema, in the order their migrations apply.
@@ -135,6 +140,37 @@ public enum ServiceAreasCatalog {
       return HTTPSMSGateway(url: url, token: config.smsHTTPToken)
     }
     return FileSMSGateway(path: config.dataDirectory + "/sms.log", logger: logger)
+  }
+}
+
+/// A listener's gRPC server: the HTTP/2 transport with request sizes held per method.
+typealias EtimadGRPCServer = GRPCServer<RequestSizeLimitedTransport<HTTP2ServerTransport.Posix>>
+
+extension ServerConfig {
+  /// Request messages above this many bytes are refused by the HTTP/2 transport itself (a
+  /// stream reset); below it, `RequestSizeLimitedTransport` answers RESOURCE_EXHAUSTED.
+  static let transportMessageCeiling = 4 << 20
+
+  /// The HTTP/2 settings, connection management (gRFC A9) and handshake deadline.
+  var transport: HTTP2ServerTransport.Posix.Config {
+    var transport = HTTP2ServerTransport.Posix.Config.defaults
+    transport.http2.maxConcurrentStreams = maxConcurrentStreams
+    transport.rpc.maxRequestPayloadSize = max(Self.transportMessageCeiling, maxRequestBytes + 1)
+    func duration(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
+    transport.connection.maxIdleTime = duration(connectionIdleSeconds)
+    transport.connection.maxAge = duration(connectionMaxAgeSeconds)
+    transport.connection.maxGraceTime = duration(connectionMaxAgeGraceSeconds)
+    let handshake = TimeAmount.milliseconds(Int64(handshakeTimeoutSeconds * 1000))
+    transport.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
+      HandshakeDeadlineHandler.install(on: channel, deadline: handshake)
+    }
+    return transport
+  }
+
+  func limitingRequestSize(
+    _ transport: HTTP2ServerTransport.Posix
+  ) -> RequestSizeLimitedTransport<HTTP2ServerTransport.Posix> {
+    RequestSizeLimitedTransport(base: transport, defaultLimit: maxRequestBytes, perMethod: [:])
   }
 }
 

@@ -25,6 +25,22 @@ public struct ServerConfig: Sendable, Equatable {
   public var logLevel = "info"
   /// How long in-flight calls may take to finish after SIGTERM before they are cancelled.
   public var shutdownGraceSeconds = 10.0
+  /// How long health answers NOT_SERVING after SIGTERM while calls are still served, so that
+  /// load balancers polling every few seconds see it before the listeners close.
+  public var shutdownDrainSeconds = 2.0
+  /// SETTINGS_MAX_CONCURRENT_STREAMS advertised on every connection.
+  public var maxConcurrentStreams = 100
+  /// The largest request message a method accepts, in bytes (RESOURCE_EXHAUSTED past it).
+  public var maxRequestBytes = 64 * 1024
+  /// A connection that has not finished its TLS handshake and HTTP/2 preface by then is closed.
+  public var handshakeTimeoutSeconds = 10.0
+  /// A connection without calls for this long is closed (0: never).
+  public var connectionIdleSeconds = 300.0
+  /// A connection older than this is asked to reconnect (GOAWAY), so load balancers can
+  /// rebalance (gRFC A9; 0: never).
+  public var connectionMaxAgeSeconds = 1800.0
+  /// How long calls on a connection past its age may still run before it is closed.
+  public var connectionMaxAgeGraceSeconds = 300.0
   /// scrypt cost of new password hashes, log2 N (15: 32 MiB, about 0.1 s per hash).
   public var passwordHashLogN = 15
   /// Sign-in calls (StartLogin, VerifyLogin, registration, codes) a minute per peer address.
@@ -56,6 +72,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var logFormat: String?
     public var logLevel: String?
     public var shutdownGraceSeconds: Double?
+    public var shutdownDrainSeconds: Double?
+    public var maxConcurrentStreams: Int?
+    public var maxRequestBytes: Int?
+    public var handshakeTimeoutSeconds: Double?
+    public var connectionIdleSeconds: Double?
+    public var connectionMaxAgeSeconds: Double?
+    public var connectionMaxAgeGraceSeconds: Double?
     public var passwordHashLogN: Int?
     public var signInRatePerPeer: Double?
     public var signInRatePerID: Double?
@@ -77,6 +100,13 @@ public struct ServerConfig: Sendable, Equatable {
       case logFormat = "log_format"
       case logLevel = "log_level"
       case shutdownGraceSeconds = "shutdown_grace_seconds"
+      case shutdownDrainSeconds = "shutdown_drain_seconds"
+      case maxConcurrentStreams = "max_concurrent_streams"
+      case maxRequestBytes = "max_request_bytes"
+      case handshakeTimeoutSeconds = "handshake_timeout_seconds"
+      case connectionIdleSeconds = "connection_idle_seconds"
+      case connectionMaxAgeSeconds = "connection_max_age_seconds"
+      case connectionMaxAgeGraceSeconds = "connection_max_age_grace_seconds"
       case passwordHashLogN = "password_hash_log_n"
       case signInRatePerPeer = "sign_in_rate_per_peer"
       case signInRatePerID = "sign_in_rate_per_id"
@@ -140,6 +170,13 @@ public struct ServerConfig: Sendable, Equatable {
         return value
       }
       layer.shutdownGraceSeconds = try double("ETIMAD_SHUTDOWN_GRACE_SECONDS")
+      layer.shutdownDrainSeconds = try double("ETIMAD_SHUTDOWN_DRAIN_SECONDS")
+      layer.maxConcurrentStreams = try int("ETIMAD_MAX_CONCURRENT_STREAMS")
+      layer.maxRequestBytes = try int("ETIMAD_MAX_REQUEST_BYTES")
+      layer.handshakeTimeoutSeconds = try double("ETIMAD_HANDSHAKE_TIMEOUT_SECONDS")
+      layer.connectionIdleSeconds = try double("ETIMAD_CONNECTION_IDLE_SECONDS")
+      layer.connectionMaxAgeSeconds = try double("ETIMAD_CONNECTION_MAX_AGE_SECONDS")
+      layer.connectionMaxAgeGraceSeconds = try double("ETIMAD_CONNECTION_MAX_AGE_GRACE_SECONDS")
       layer.passwordHashLogN = try int("ETIMAD_PASSWORD_HASH_LOG_N")
       layer.signInRatePerPeer = try double("ETIMAD_SIGN_IN_RATE_PER_PEER")
       layer.signInRatePerID = try double("ETIMAD_SIGN_IN_RATE_PER_ID")
@@ -164,6 +201,13 @@ public struct ServerConfig: Sendable, Equatable {
     if let value = layer.logFormat { config.logFormat = value }
     if let value = layer.logLevel { config.logLevel = value }
     if let value = layer.shutdownGraceSeconds { config.shutdownGraceSeconds = value }
+    if let value = layer.shutdownDrainSeconds { config.shutdownDrainSeconds = value }
+    if let value = layer.maxConcurrentStreams { config.maxConcurrentStreams = value }
+    if let value = layer.maxRequestBytes { config.maxRequestBytes = value }
+    if let value = layer.handshakeTimeoutSeconds { config.handshakeTimeoutSeconds = value }
+    if let value = layer.connectionIdleSeconds { config.connectionIdleSeconds = value }
+    if let value = layer.connectionMaxAgeSeconds { config.connectionMaxAgeSeconds = value }
+    if let value = layer.connectionMaxAgeGraceSeconds { config.connectionMaxAgeGraceSeconds = value }
     if let value = layer.passwordHashLogN { config.passwordHashLogN = value }
     if let value = layer.signInRatePerPeer { config.signInRatePerPeer = value }
     if let value = layer.signInRatePerID { config.signInRatePerID = value }
@@ -211,6 +255,23 @@ public struct ServerConfig: Sendable, Equatable {
     }
     if !(shutdownGraceSeconds >= 0 && shutdownGraceSeconds <= 3600) {
       problems.append("shutdown_grace_seconds must be 0...3600, not \(shutdownGraceSeconds)")
+    }
+    if !(shutdownDrainSeconds >= 0 && shutdownDrainSeconds <= 600) {
+      problems.append("shutdown_drain_seconds must be 0...600, not \(shutdownDrainSeconds)")
+    }
+    if !(1...10_000).contains(maxConcurrentStreams) {
+      problems.append("max_concurrent_streams must be 1...10000, not \(maxConcurrentStreams)")
+    }
+    if !(1024...(4 << 20)).contains(maxRequestBytes) {
+      problems.append("max_request_bytes must be 1024...4194304, not \(maxRequestBytes)")
+    }
+    for (name, value, range) in [
+      ("handshake_timeout_seconds", handshakeTimeoutSeconds, 0.1...300),
+      ("connection_idle_seconds", connectionIdleSeconds, 0...86_400),
+      ("connection_max_age_seconds", connectionMaxAgeSeconds, 0...604_800),
+      ("connection_max_age_grace_seconds", connectionMaxAgeGraceSeconds, 0...86_400),
+    ] where !range.contains(value) {
+      problems.append("\(name) must be \(range.lowerBound)...\(range.upperBound), not \(value)")
     }
     if !(10...20).contains(passwordHashLogN) {
       problems.append("password_hash_log_n must be 10...20 (15 in production), not \(passwordHashLogN)")

@@ -91,6 +91,46 @@ def test_health_check_reports_serving(health, service):
     assert response.status == SERVING
 
 
+def test_more_concurrent_calls_than_the_stream_limit_all_succeed(daemon, public_channel):
+    # Given 101 Watch streams held open on ONE channel (the server allows 100 at once)
+    stub = health_pb2_grpc.HealthStub(public_channel)
+    watches = [stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=60) for _ in range(101)]
+    try:
+        # When each reads its first message (the 101st only once a stream is free)
+        for watch in watches[:100]:
+            assert next(watch).status == SERVING
+        watches[0].cancel()
+        # Then none failed: the 101st waited for a stream instead of the connection being reset
+        assert next(watches[100]).status == SERVING
+        assert stub.Check(health_pb2.HealthCheckRequest(), timeout=RPC_TIMEOUT_S).status == SERVING
+    finally:
+        for watch in watches:
+            watch.cancel()
+
+
+def test_long_service_name_error_keeps_trailers_small(health):
+    # Given a 12 KB service name (the testers sent 4 MiB and got a 2.6 MB trailer)
+    request = health_pb2.HealthCheckRequest(service="x" * 12_000)
+    # When a client checks it
+    with pytest.raises(grpc.RpcError) as raised:
+        health.Check(request, timeout=RPC_TIMEOUT_S)
+    # Then the real error arrives (grpcio would report RESOURCE_EXHAUSTED for huge trailers)
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    trailers = raised.value.trailing_metadata() or ()
+    assert sum(len(k) + len(v) for k, v in trailers) + len(raised.value.details() or "") < 8 * 1024
+
+
+def test_oversize_request_is_resource_exhausted(health):
+    # Given a request far above the 64 KiB request limit
+    request = health_pb2.HealthCheckRequest(service="x" * 3_000_000)
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as raised:
+        health.Check(request, timeout=RPC_TIMEOUT_S)
+    # Then it is refused as too large, at once
+    assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert time.monotonic() - started < RPC_TIMEOUT_S
+
+
 def test_health_check_of_unknown_service_is_not_found(health):
     # Given a service name the daemon does not serve
     request = health_pb2.HealthCheckRequest(service="no.such.Service")

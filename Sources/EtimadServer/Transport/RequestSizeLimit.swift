@@ -1,0 +1,39 @@
+import GRPCCore
+
+/// A server transport whose request messages are held to a size per method: a larger message
+/// is answered RESOURCE_EXHAUSTED with the limit in the status message, before any decoding,
+/// instead of the stream reset (CANCELLED) the HTTP/2 transport gives past its own maximum.
+/// Methods that take large messages (uploads) get their own limit in `perMethod`.
+struct RequestSizeLimitedTransport<Base: ServerTransport>: ServerTransport {
+  typealias Bytes = Base.Bytes
+
+  let base: Base
+  let defaultLimit: Int
+  let perMethod: [String: Int]
+
+  /// The largest limit of any method: the transport's own maximum must lie above it.
+  var largestLimit: Int { max(defaultLimit, perMethod.values.max() ?? 0) }
+
+  func configure(context: GRPCServerContext) { base.configure(context: context) }
+
+  func listen(
+    streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+  ) async throws {
+    try await base.listen { stream, context in
+      let limit = perMethod[stream.descriptor.fullyQualifiedMethod] ?? defaultLimit
+      let inbound = RPCAsyncSequence(
+        wrapping: stream.inbound.map { part in
+          if case .message(let bytes) = part, bytes.count > limit {
+            throw RPCError(
+              code: .resourceExhausted,
+              message: "The request message has \(bytes.count) bytes; this method accepts at most \(limit).")
+          }
+          return part
+        })
+      await streamHandler(
+        RPCStream(descriptor: stream.descriptor, inbound: inbound, outbound: stream.outbound), context)
+    }
+  }
+
+  func beginGracefulShutdown() { base.beginGracefulShutdown() }
+}
