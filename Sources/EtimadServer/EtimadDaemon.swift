@@ -31,16 +31,20 @@ public struct Endpoints: Sendable, CustomStringConvertible {
 }
 
 /// The assembled daemon: both listeners over one service graph, the metrics endpoint and the
-/// health store, run as one `Service`. On graceful shutdown health turns NOT_SERVING first,
-/// then both listeners stop accepting and drain their in-flight calls together.
+/// health store, run as one `Service`. On graceful shutdown health turns NOT_SERVING first and
+/// stays so, with calls still served, for `shutdown_drain_seconds` (so that load balancers
+/// polling health see it); then both listeners stop accepting and drain their in-flight calls
+/// together. Cancellation (past the grace period) stops everything at once.
 public final class EtimadDaemon: Service, Sendable {
   public let config: ServerConfig
   public let identity: ServerIdentity
   public let database: EtimadDatabase
   public let health: HealthStatusStore
   public let registry: PrometheusCollectorRegistry
-  let publicServer: GRPCServer<HTTP2ServerTransport.Posix>
-  let agencyServer: GRPCServer<HTTP2ServerTransport.Posix>
+  let publicServer: EtimadGRPCServer
+  let agencyServer: EtimadGRPCServer
+  let publicTransport: HTTP2ServerTransport.Posix
+  let agencyTransport: HTTP2ServerTransport.Posix
   let metrics: MetricsEndpoint?
   let metricsPort: Int?
   let serviceNames: [String]
@@ -50,8 +54,9 @@ public final class EtimadDaemon: Service, Sendable {
 
   init(
     config: ServerConfig, identity: ServerIdentity, database: EtimadDatabase, health: HealthStatusStore,
-    registry: PrometheusCollectorRegistry, publicServer: GRPCServer<HTTP2ServerTransport.Posix>,
-    agencyServer: GRPCServer<HTTP2ServerTransport.Posix>, metrics: MetricsEndpoint?, metricsPort: Int?,
+    registry: PrometheusCollectorRegistry, publicServer: EtimadGRPCServer, agencyServer: EtimadGRPCServer,
+    publicTransport: HTTP2ServerTransport.Posix, agencyTransport: HTTP2ServerTransport.Posix,
+    metrics: MetricsEndpoint?, metricsPort: Int?,
     serviceNames: [String], outbox: OutboxWorker, jobs: [PeriodicJob], logger: Logger
   ) {
     self.config = config
@@ -61,6 +66,8 @@ public final class EtimadDaemon: Service, Sendable {
     self.registry = registry
     self.publicServer = publicServer
     self.agencyServer = agencyServer
+    self.publicTransport = publicTransport
+    self.agencyTransport = agencyTransport
     self.metrics = metrics
     self.metricsPort = metricsPort
     self.serviceNames = serviceNames
@@ -72,33 +79,46 @@ public final class EtimadDaemon: Service, Sendable {
   /// Serves until graceful shutdown (or cancellation). Fails with `ListenError` when a port
   /// cannot be bound.
   public func run() async throws {
-    try await withGracefulShutdownHandler {
-      try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await self.serve(self.publicServer, listener: .public, port: self.config.publicPort) }
-        group.addTask { try await self.serve(self.agencyServer, listener: .agency, port: self.config.agencyPort) }
-        if let metrics = self.metrics { group.addTask { try await metrics.run() } }
-        group.addTask { try await self.outbox.run() }
-        for job in self.jobs { group.addTask { await self.repeatedly(job) } }
-        group.addTask {
-          let endpoints = try await self.endpoints()
-          for name in [""] + self.serviceNames { self.health.set(.serving, for: name) }
-          self.logger.info(
-            "serving",
-            metadata: [
-              "listen.public": "\(endpoints.host):\(endpoints.publicPort)",
-              "listen.agency": "\(endpoints.host):\(endpoints.agencyPort)",
-              "listen.metrics": "\(endpoints.metricsPort.map(String.init) ?? "off")",
-            ])
-        }
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await self.serve(self.publicServer, listener: .public, port: self.config.publicPort) }
+      group.addTask { try await self.serve(self.agencyServer, listener: .agency, port: self.config.agencyPort) }
+      if let metrics = self.metrics { group.addTask { try await metrics.run() } }
+      group.addTask { try await self.outbox.run() }
+      for job in self.jobs { group.addTask { await self.repeatedly(job) } }
+      group.addTask {
+        let endpoints = try await self.endpoints()
+        for name in [""] + self.serviceNames { self.health.set(.serving, for: name) }
+        self.logger.info(
+          "serving",
+          metadata: [
+            "listen.public": "\(endpoints.host):\(endpoints.publicPort)",
+            "listen.agency": "\(endpoints.host):\(endpoints.agencyPort)",
+            "listen.metrics": "\(endpoints.metricsPort.map(String.init) ?? "off")",
+          ])
       }
-    } onGracefulShutdown: {
-      self.logger.info("graceful shutdown: health NOT_SERVING, draining in-flight calls")
-      self.health.enterShutdown()
-      self.publicServer.beginGracefulShutdown()
-      self.agencyServer.beginGracefulShutdown()
-      self.metrics?.close()
+      group.addTask { await self.drainOnShutdown() }
     }
     logger.info("stopped")
+  }
+
+  /// Waits for graceful shutdown, then turns health NOT_SERVING, keeps serving for the drain
+  /// delay, and asks both listeners to stop accepting and finish their calls. Cancellation
+  /// (no graceful shutdown, or one cut short) ends the wait at once.
+  private func drainOnShutdown() async {
+    do {
+      try await gracefulShutdown()
+    } catch {
+      return
+    }
+    let drain = config.shutdownDrainSeconds
+    logger.info(
+      "graceful shutdown: health NOT_SERVING, then draining in-flight calls",
+      metadata: ["shutdown.drain_seconds": "\(drain)", "shutdown.grace_seconds": "\(config.shutdownGraceSeconds)"])
+    health.enterShutdown()
+    if drain > 0 { try? await Task.sleep(for: .milliseconds(Int64(drain * 1000))) }
+    publicServer.beginGracefulShutdown()
+    agencyServer.beginGracefulShutdown()
+    metrics?.close()
   }
 
   /// Runs `job` every interval until the daemon stops; a failure is logged, not fatal.
@@ -117,7 +137,7 @@ public final class EtimadDaemon: Service, Sendable {
     }
   }
 
-  private func serve(_ server: GRPCServer<HTTP2ServerTransport.Posix>, listener: Listener, port: Int) async throws {
+  private func serve(_ server: EtimadGRPCServer, listener: Listener, port: Int) async throws {
     do {
       try await server.serve()
     } catch {
@@ -127,22 +147,18 @@ public final class EtimadDaemon: Service, Sendable {
 
   /// The bound ports; waits until both listeners are listening.
   public func endpoints() async throws -> Endpoints {
-    func port(
-      _ server: GRPCServer<HTTP2ServerTransport.Posix>, _ listener: Listener, _ configured: Int
-    ) async throws
-      -> Int
-    {
+    func port(_ transport: HTTP2ServerTransport.Posix, _ listener: Listener, _ configured: Int) async throws -> Int {
       do {
-        let address = try await server.listeningAddress
-        return address?.ipv4?.port ?? address?.ipv6?.port ?? configured
+        let address = try await transport.listeningAddress
+        return address.ipv4?.port ?? address.ipv6?.port ?? configured
       } catch {
         throw ListenError(listener: listener, host: config.host, port: configured, underlying: error)
       }
     }
     return Endpoints(
       host: config.host,
-      publicPort: try await port(publicServer, .public, config.publicPort),
-      agencyPort: try await port(agencyServer, .agency, config.agencyPort),
+      publicPort: try await port(publicTransport, .public, config.publicPort),
+      agencyPort: try await port(agencyTransport, .agency, config.agencyPort),
       metricsPort: metricsPort)
   }
 }

@@ -56,6 +56,9 @@ struct ConfigOptions: ParsableArguments {
   @Option(help: "Seconds in-flight calls may take to finish after SIGTERM.")
   var shutdownGrace: Double?
 
+  @Option(help: "Seconds health answers NOT_SERVING after SIGTERM, still serving calls, before draining (default 2).")
+  var shutdownDrain: Double?
+
   func resolve() throws -> ServerConfig {
     var flags = ServerConfig.Layer()
     flags.dataDirectory = dataDir
@@ -68,6 +71,7 @@ struct ConfigOptions: ParsableArguments {
     flags.logFormat = logFormat
     flags.logLevel = logLevel
     flags.shutdownGraceSeconds = shutdownGrace
+    flags.shutdownDrainSeconds = shutdownDrain
     do {
       return try ServerConfig.resolve(file: config, environment: ProcessInfo.processInfo.environment, flags: flags)
     } catch {
@@ -123,7 +127,8 @@ extension Etimadd {
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
-          ).withGrace(config.shutdownGraceSeconds))
+          ).withShutdownLimits(config))
+        let watchdog = ShutdownWatchdog(limit: config.shutdownLimit, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
           tasks.addTask { try await group.run() }
           tasks.addTask {
@@ -135,6 +140,7 @@ extension Etimadd {
           }
           try await tasks.waitForAll()
         }
+        withExtendedLifetime(watchdog) {}
       }
     }
   }
@@ -197,10 +203,19 @@ extension Etimadd {
 }
 
 extension ServiceGroupConfiguration {
-  func withGrace(_ seconds: Double) -> Self {
+  /// Graceful shutdown may take the drain delay plus the grace period; then calls are
+  /// cancelled. No limit on the cancellation itself here (ServiceGroup would crash the
+  /// process past it): `ShutdownWatchdog` ends a stop that hangs, with a log line and status 70.
+  func withShutdownLimits(_ config: ServerConfig) -> Self {
     var copy = self
-    copy.maximumGracefulShutdownDuration = .milliseconds(Int64(seconds * 1000))
-    copy.maximumCancellationDuration = .seconds(5)
+    copy.maximumGracefulShutdownDuration = .milliseconds(
+      Int64((config.shutdownDrainSeconds + config.shutdownGraceSeconds) * 1000))
+    copy.maximumCancellationDuration = nil
     return copy
   }
+}
+
+extension ServerConfig {
+  /// How long after SIGTERM the process may live: drain, grace, and 5 s for cancellation.
+  var shutdownLimit: Duration { .milliseconds(Int64((shutdownDrainSeconds + shutdownGraceSeconds + 5) * 1000)) }
 }

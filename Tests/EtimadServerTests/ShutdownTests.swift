@@ -1,4 +1,5 @@
 import Etimad
+import EtimadPayments
 import EtimadServer
 import Foundation
 import GRPCCore
@@ -90,4 +91,107 @@ final class Flag: Sendable {
   private let value = Mutex(false)
   func set() { value.withLock { $0 = true } }
   var isSet: Bool { value.withLock { $0 } }
+}
+
+@Suite("SIGTERM under write load")
+struct ShutdownUnderLoadTests {
+  @Test("etimadd serve exits 0 within the grace period plus a margin, however busy it is")
+  func sigtermUnderLoad() async throws {
+    let directory = TemporaryDirectory.make()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let sector = try #require(PaymentsCatalogue.sectors.first)
+    let service = try #require(PaymentsCatalogue.services.first { $0.sectorCode == sector.code }).code
+    let issued = try await AgencyAdministration(dataDirectory: directory).add(
+      code: sector.agencyCode, nameAr: sector.nameAr, nameEn: sector.nameEn, outputDirectory: directory + "/agencies",
+      operator: "test")
+    let identity = (
+      try String(contentsOfFile: issued.certificatePath, encoding: .utf8),
+      try String(contentsOfFile: issued.keyPath, encoding: .utf8)
+    )
+    let ca = try String(contentsOfFile: directory + "/tls/ca.pem", encoding: .utf8)
+    for round in 0..<3 {
+      let daemon = try DaemonProcess.start(
+        directory, ["--shutdown-grace", "1", "--shutdown-drain", "0", "--log-level", "warning"])
+      var configuration = EtimadClient.Configuration(
+        host: "127.0.0.1", port: daemon.agencyPort, trustRootsPEM: [ca], acceptLanguage: "en",
+        defaultTimeout: .seconds(20))
+      configuration.clientIdentity = identity
+      configuration.employee = "emp-load"
+      let acknowledged = AsyncCounter()
+      try await EtimadClient.withClient(configuration) { client in
+        try await withThrowingTaskGroup(of: Void.self) { writers in
+          // Given eight agencies' writers recording payments as fast as they can
+          for _ in 0..<8 {
+            writers.addTask {
+              while !Task.isCancelled {
+                do {
+                  _ = try await client.record(sector: sector.code, service: service)
+                  await acknowledged.increment()
+                } catch {
+                  return
+                }
+              }
+            }
+          }
+          try await acknowledged.wait(for: 20)
+          // When the daemon gets SIGTERM
+          let clock = ContinuousClock()
+          let start = clock.now
+          kill(daemon.process.processIdentifier, SIGTERM)
+          let status = await daemon.exit()
+          let took = clock.now - start
+          writers.cancelAll()
+          // Then it exits 0, within the grace period and a bounded margin
+          #expect(status == 0, "round \(round): exit status \(status); stderr: \(daemon.stderr())")
+          #expect(took < .seconds(1 + 5), "round \(round): took \(took)")
+        }
+      }
+    }
+  }
+}
+
+/// `etimadd serve` as a child process on ephemeral ports.
+struct DaemonProcess: Sendable {
+  let process: Process
+  let publicPort: Int
+  let agencyPort: Int
+  let errors: Pipe
+
+  static func start(_ directory: String, _ extra: [String]) throws -> DaemonProcess {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Products.path("etimadd"))
+    process.arguments =
+      ["serve", "--data-dir", directory, "--public-port", "0", "--agency-port", "0", "--metrics-port", "-1"] + extra
+    let out = Pipe()
+    let errors = Pipe()
+    process.standardOutput = out
+    process.standardError = errors
+    try process.run()
+    var buffer = Data()
+    while !buffer.contains(UInt8(ascii: "\n")) {
+      let chunk = out.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      buffer.append(chunk)
+    }
+    let line = String(decoding: buffer, as: UTF8.self)
+    func port(_ name: String) -> Int {
+      guard let range = line.range(of: "\(name)=127.0.0.1:") else { return 0 }
+      return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+    }
+    return DaemonProcess(process: process, publicPort: port("public"), agencyPort: port("agency"), errors: errors)
+  }
+
+  /// Waits for the process on a thread of its own and returns its exit status.
+  func exit() async -> Int32 {
+    await withCheckedContinuation { continuation in
+      Thread.detachNewThread {
+        process.waitUntilExit()
+        continuation.resume(returning: process.terminationStatus)
+      }
+    }
+  }
+
+  func stderr() -> String {
+    String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+  }
 }

@@ -33,10 +33,14 @@ final class MetricsEndpoint: Sendable {
     return channel.localAddress?.port ?? port
   }
 
-  /// Runs until closed by `close()`.
+  /// Runs until closed by `close()` or cancelled.
   func run() async throws {
     guard let channel = channel.withLock({ $0 }) else { return }
-    try await channel.closeFuture.get()
+    try await withTaskCancellationHandler {
+      try await channel.closeFuture.get()
+    } onCancel: {
+      channel.close(promise: nil)
+    }
   }
 
   func close() {

@@ -36,6 +36,8 @@ struct TestDaemon: Sendable {
     config.agencyPort = 0
     config.metricsPort = 0
     config.shutdownGraceSeconds = 5
+    // Tests stop at once; the drain delay has a test of its own.
+    config.shutdownDrainSeconds = 0
     // Cheap password hashes: the cost parameter is stored with each hash, so the rules are
     // the same; production uses 15.
     config.passwordHashLogN = 10
