@@ -6,6 +6,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon's version.
 public enum EtimadVersion {
@@ -51,6 +52,9 @@ public final class EtimadDaemon: Service, Sendable {
   let outbox: OutboxWorker
   let jobs: [PeriodicJob]
   let logger: Logger
+  /// Why a listener could not start, once `serve` knows: `endpoints()` reports this cause
+  /// (such as "address already in use") rather than the transport's "no listening address".
+  private let listenFailure = Mutex<ListenError?>(nil)
 
   init(
     config: ServerConfig, identity: ServerIdentity, database: EtimadDatabase, health: HealthStatusStore,
@@ -126,6 +130,8 @@ public final class EtimadDaemon: Service, Sendable {
     while !Task.isCancelled && !Task.isShuttingDownGracefully {
       do {
         try await job.run()
+      } catch is CancellationError {
+        return
       } catch {
         logger.error("periodic job failed", metadata: ["job.name": "\(job.name)", "error": "\(error)"])
       }
@@ -141,7 +147,9 @@ public final class EtimadDaemon: Service, Sendable {
     do {
       try await server.serve()
     } catch {
-      throw ListenError(listener: listener, host: config.host, port: port, underlying: error)
+      let failure = ListenError(listener: listener, host: config.host, port: port, underlying: error)
+      listenFailure.withLock { $0 = $0 ?? failure }
+      throw failure
     }
   }
 
@@ -152,6 +160,12 @@ public final class EtimadDaemon: Service, Sendable {
         let address = try await transport.listeningAddress
         return address.ipv4?.port ?? address.ipv6?.port ?? configured
       } catch {
+        // The transport says only that nothing is bound; `serve` has (or is about to have)
+        // the cause. Wait briefly for it.
+        for _ in 0..<200 {
+          if let failure = listenFailure.withLock({ $0 }) { throw failure }
+          try? await Task.sleep(for: .milliseconds(10))
+        }
         throw ListenError(listener: listener, host: config.host, port: configured, underlying: error)
       }
     }
