@@ -81,7 +81,7 @@ enum IdentityErrors {
   static let employeeRequired = error(
     .unauthenticated, "EMPLOYEE_REQUIRED",
     en: "Agency calls must name the acting employee in x-etimad-employee (1-64 letters, digits, . _ - @).",
-    ar: "يجب أن تحدد طلبات الجهات الموظف المنفذ في x-etimad-employee.")
+    ar: "يجب أن تحدد طلبات الجهات الموظف المنفذ في x-etimad-employee (من 1 إلى 64 حرفًا لاتينيًا أو رقمًا أو . _ - @).")
   static let sessionNotFound = EtimadError.notFound("session", domain: domain)
   static let wrongPassword = error(
     .permissionDenied, "WRONG_PASSWORD", en: "The current password is wrong.", ar: "كلمة المرور الحالية غير صحيحة.")
