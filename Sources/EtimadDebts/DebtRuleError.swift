@@ -103,7 +103,8 @@ public enum DebtRuleError: Error, Sendable, Hashable {
         .failedPrecondition, "BALANCE_TOO_SMALL",
         en:
           "A balance of \(balance.riyals) SAR cannot be split into \(CountedNoun.instalment(count).english) of at least 1 halala.",
-        ar: "لا يمكن تقسيم رصيد \(balance.riyals) ريال إلى \(CountedNoun.instalment(count).arabic) لا يقل كل منها عن هللة.",
+        ar:
+          "لا يمكن تقسيم رصيد \(balance.riyals) ريال إلى \(CountedNoun.instalment(count).arabic) لا يقل كل منها عن هللة.",
         metadata: ["balance_halalas": "\(balance.value)"])
     }
   }

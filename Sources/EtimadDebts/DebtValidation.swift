@@ -42,7 +42,9 @@ enum DebtValidation {
     } else if trimmed.count > max {
       let most = CountedNoun.character(max)
       violations.append(
-        violation(field, "TOO_LONG", en: "\(field) has at most \(most.english).", ar: "الحقل \(field) لا يتجاوز \(most.arabic)."))
+        violation(
+          field, "TOO_LONG", en: "\(field) has at most \(most.english).", ar: "الحقل \(field) لا يتجاوز \(most.arabic)."
+        ))
     }
     return trimmed
   }

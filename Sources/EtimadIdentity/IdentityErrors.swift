@@ -85,7 +85,8 @@ enum IdentityErrors {
     .unauthenticated, "EMPLOYEE_REQUIRED",
     en: "Agency calls must name the acting employee in x-etimad-employee (1-64 letters, digits, . _ - @).",
     ar: "يجب أن تحدد طلبات الجهات الموظف المنفذ في x-etimad-employee (من 1 إلى 64 حرفًا لاتينيًا أو رقمًا أو . _ - @).")
-  static let sessionNotFound = EtimadError.notFound("session", named: .init(en: "The session", ar: "الجلسة"), domain: domain)
+  static let sessionNotFound = EtimadError.notFound(
+    "session", named: .init(en: "The session", ar: "الجلسة"), domain: domain)
   /// A wrong current password in ChangePassword, with the guesses left before the lockout.
   static func wrongPassword(attemptsLeft: Int) -> EtimadError {
     let left = CountedNoun.attempt(attemptsLeft)

@@ -12,7 +12,8 @@ enum PaymentsErrors {
       code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
   }
 
-  static let paymentNotFound = EtimadError.notFound("payment", named: .init(en: "The payment", ar: "عملية الدفع"), domain: domain)
+  static let paymentNotFound = EtimadError.notFound(
+    "payment", named: .init(en: "The payment", ar: "عملية الدفع"), domain: domain)
   static let refundRequestNotFound = EtimadError.notFound(
     "refund request", named: .init(en: "The refund request", ar: "طلب الاسترداد"), domain: domain)
   static let sectorNotFound = EtimadError.notFound(

@@ -74,7 +74,8 @@ enum TenderInput {
             en:
               "Search with at most \(CountedNoun.character(SearchText.maximumLength).english) and \(CountedNoun.word(SearchText.maximumWords).english).",
             ar:
-              "ابحث بما لا يزيد عن \(CountedNoun.character(SearchText.maximumLength).arabic) و\(CountedNoun.word(SearchText.maximumWords).arabic).")))
+              "ابحث بما لا يزيد عن \(CountedNoun.character(SearchText.maximumLength).arabic) و\(CountedNoun.word(SearchText.maximumWords).arabic)."
+          )))
     }
     func code(_ value: String, _ field: String, _ known: [String]) -> String? {
       guard !value.isEmpty else { return nil }

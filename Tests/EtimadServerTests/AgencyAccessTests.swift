@@ -11,7 +11,9 @@ import X509
 
 @Suite("Agencies on the mutual-TLS port")
 struct AgencyAccessTests {
-  @Test("a registered agency is who-am-i'd with its employee; a missing employee is UNAUTHENTICATED, a bad one INVALID_ARGUMENT")
+  @Test(
+    "a registered agency is who-am-i'd with its employee; a missing employee is UNAUTHENTICATED, a bad one INVALID_ARGUMENT"
+  )
   func employee() async throws {
     try await TestDaemon.with { daemon in
       let configuration = try await daemon.agencyClient()

@@ -296,9 +296,10 @@ struct DebtsTests {
           #expect(same?.reason == "SAME_EMPLOYEE", "\(spelling)")
         }
         // Identifiers outside the alphabet or the length are INVALID_ARGUMENT on the header
-        for (spelling, reason) in [("e 1", "BAD_CHARACTERS"), ("e1;drop", "BAD_CHARACTERS"),
-          (String(repeating: "e", count: 65), "TOO_LONG"), ("   ", "REQUIRED")]
-        {
+        for (spelling, reason) in [
+          ("e 1", "BAD_CHARACTERS"), ("e1;drop", "BAD_CHARACTERS"),
+          (String(repeating: "e", count: 65), "TOO_LONG"), ("   ", "REQUIRED"),
+        ] {
           let refused = await failureDetails {
             _ = try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": spelling])
           }
@@ -315,7 +316,9 @@ struct DebtsTests {
         ).debt
         #expect(approved.state == .outstanding)
         #expect(approved.approvedBy == "e2")
-        #expect(try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": " Emp.One@MOF "]).employee == "emp.one@mof")
+        #expect(
+          try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": " Emp.One@MOF "]).employee
+            == "emp.one@mof")
       }
     }
   }

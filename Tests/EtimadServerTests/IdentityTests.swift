@@ -308,14 +308,18 @@ struct IdentityTests {
         // with locked_until and RetryInfo, and nothing that tells them apart
         for id in ids {
           let seen = try #require(answers[id])
-          #expect(seen.map { $0?.reason } == Array(repeating: "INVALID_CREDENTIALS", count: 4) + ["ACCOUNT_LOCKED", "ACCOUNT_LOCKED"], "\(id)")
+          #expect(
+            seen.map { $0?.reason } == Array(repeating: "INVALID_CREDENTIALS", count: 4) + [
+              "ACCOUNT_LOCKED", "ACCOUNT_LOCKED",
+            ], "\(id)")
           #expect(seen.last??.code == .resourceExhausted, "\(id)")
           #expect(seen.last??.retryAfter == .seconds(900), "\(id)")
           #expect(seen.last??.metadata["locked_until"] != nil, "\(id)")
         }
         func shape(_ details: EtimadErrorDetails?) -> String {
           guard let details else { return "accepted" }
-          return "\(details.code) \(details.reason ?? "") \(details.metadata.keys.sorted()) \(details.retryAfter.map { "\($0)" } ?? "")"
+          return
+            "\(details.code) \(details.reason ?? "") \(details.metadata.keys.sorted()) \(details.retryAfter.map { "\($0)" } ?? "")"
             + " \(details.localizedMessage ?? "")"
         }
         let reference = answers[ids[0]]!.map(shape)

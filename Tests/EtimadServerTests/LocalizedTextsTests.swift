@@ -99,7 +99,9 @@ struct LocalizedTextsTests {
       #expect(error.metadata["resource"]?.isEmpty == false)
       #expect(!error.message.arabic.contains(error.metadata["resource"] ?? "-"), "\(error.message.arabic)")
     }
-    #expect(TendersErrors.notFound.message == LocalizedString(en: "The tender was not found.", ar: "لم يتم العثور على المنافسة."))
+    #expect(
+      TendersErrors.notFound.message
+        == LocalizedString(en: "The tender was not found.", ar: "لم يتم العثور على المنافسة."))
   }
 
   @Test("a field with several problems is named once in the message")
@@ -121,8 +123,9 @@ struct LocalizedTextsTests {
     // Rows written before the note was a code read the same way
     let old = "Closed by the platform: the debt was PAID before this request was decided."
     #expect(PlatformNote.text(old, decidedBy: "system", in: .arabic) == DebtsErrors.platformNotes[0].arabic)
-    #expect(PlatformNote.text(PlatformNote.debtClosed(.cancelled), decidedBy: "system", in: .english)
-      == DebtsErrors.platformNotes[1].english)
+    #expect(
+      PlatformNote.text(PlatformNote.debtClosed(.cancelled), decidedBy: "system", in: .english)
+        == DebtsErrors.platformNotes[1].english)
     // An employee's note is shown as written
     #expect(PlatformNote.text("PAID twice", decidedBy: "emp-1", in: .arabic) == "PAID twice")
   }

@@ -13,7 +13,8 @@ public struct CountedNoun: Sendable, Hashable {
   public var arabicOther: String
 
   public init(
-    en one: String, _ other: String, ar arabicOne: String, two: String, few: String, many: String, other arabicOther: String
+    en one: String, _ other: String, ar arabicOne: String, two: String, few: String, many: String,
+    other arabicOther: String
   ) {
     self.englishOne = one
     self.englishOther = other
