@@ -102,7 +102,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
       let outcome = try await store.recordFailedPassword(
         id: id.number, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod,
         summary: "login failed")
-      if case .locked(let until) = outcome { throw IdentityErrors.locked(until: until, now: now) }
+      if case .locked(let until) = outcome { throw IdentityErrors.locked(until: until, now: store.clock.now) }
       throw IdentityErrors.invalidCredentials
     }
     return try await store.startLogin(call, id: id.number)
@@ -237,7 +237,7 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
         id: person.nationalID.number, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod,
         summary: "password change refused: wrong current password", revoking: person.sessionID)
       switch outcome {
-      case .locked(let until): throw IdentityErrors.locked(until: until, now: now)
+      case .locked(let until): throw IdentityErrors.locked(until: until, now: store.clock.now)
       case .counted(let failures):
         throw IdentityErrors.wrongPassword(attemptsLeft: IdentityRules.lockoutThreshold - failures)
       }

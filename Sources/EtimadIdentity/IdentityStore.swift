@@ -114,7 +114,8 @@ public struct IdentityStore: Sendable {
   ) async throws -> FailureOutcome {
     defer { if sessionID != nil { sessionCache.invalidate() } }
     return try await database.pool.write { db in
-      let now = clock.now.timeIntervalSince1970
+      let time = clock.now
+      let now = time.timeIntervalSince1970
       // Counters idle for a day are forgotten, so that the table stays bounded by recent failures.
       try db.execute(
         sql: """
@@ -130,11 +131,11 @@ public struct IdentityStore: Sendable {
       var outcome = FailureOutcome.counted(failures: failures)
       var note = summary
       if failures >= IdentityRules.lockoutThreshold {
-        let until = now + IdentityRules.lockoutDuration
+        let until = time.addingTimeInterval(IdentityRules.lockoutDuration)
         try db.execute(
           sql: "UPDATE sign_in_failures SET locked_until = ?, failures = 0 WHERE id_number = ?",
-          arguments: [until, id])
-        outcome = .locked(until: Date(timeIntervalSince1970: until))
+          arguments: [until.timeIntervalSince1970, id])
+        outcome = .locked(until: until)
         note += "; account locked for 15 minutes"
         if let sessionID {
           try db.execute(
@@ -145,7 +146,7 @@ public struct IdentityStore: Sendable {
       }
       try AuditLog.append(
         db, principal: .anonymous, method: method, target: "account/\(id)", requestID: nil, peer: peer, summary: note,
-        time: Date(timeIntervalSince1970: now))
+        time: time)
       return outcome
     }
   }

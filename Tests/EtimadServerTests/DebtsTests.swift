@@ -290,7 +290,7 @@ struct DebtsTests {
               .with {
                 $0.requestID = EtimadClient.newRequestID()
                 $0.debtID = debt.id
-              }, metadata: ["x-etimad-employee": spelling])
+              }, metadata: ["x-etimad-employee": .string(spelling)])
           }
           #expect(same?.code == .permissionDenied, "\(spelling)")
           #expect(same?.reason == "SAME_EMPLOYEE", "\(spelling)")
@@ -301,7 +301,7 @@ struct DebtsTests {
           (String(repeating: "e", count: 65), "TOO_LONG"), ("   ", "REQUIRED"),
         ] {
           let refused = await failureDetails {
-            _ = try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": spelling])
+            _ = try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": .string(spelling)])
           }
           #expect(refused?.code == .invalidArgument, "\(spelling)")
           #expect(refused?.fieldViolations.map(\.field) == ["x-etimad-employee"], "\(spelling)")

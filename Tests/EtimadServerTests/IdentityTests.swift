@@ -327,6 +327,7 @@ struct IdentityTests {
         // And after 15 minutes the lock ends for all, and the right password signs in
         clock.advance(by: 15 * 60 + 1)
         try await daemon.signIn(client)
+        client.session.value = nil
         let unknown = await failure { _ = try await client.startLogin(idNumber: "1000000008", password: "Wrong12345") }
         #expect(unknown?.reason == "INVALID_CREDENTIALS")
       }
