@@ -79,7 +79,9 @@ struct LocalizedTextsTests {
       #expect(error.message.english.firstMatch(of: /\b1 [a-z]+s\b/) == nil, "\(error.message.english)")
       // An Arabic number from 3 to 10 never stands before a singular noun of ours, nor 11+ before a plural
       #expect(error.message.arabic.firstMatch(of: /(^|[^0-9])([3-9]|10) (دقيقة|ثانية|محاولة|قسط|حرف|كلمة)/) == nil)
-      #expect(error.message.arabic.firstMatch(of: /(^|[^0-9])(1[1-9]|[2-9][0-9]) (دقائق|ثوانٍ|محاولات|أقساط|أحرف|كلمات)/) == nil)
+      #expect(
+        error.message.arabic.firstMatch(of: /(^|[^0-9])(1[1-9]|[2-9][0-9]) (دقائق|ثوانٍ|محاولات|أقساط|أحرف|كلمات)/)
+          == nil)
     }
     #expect(CountedNoun.attempt(1) == LocalizedString(en: "1 attempt", ar: "محاولة واحدة"))
     #expect(CountedNoun.attempt(2) == LocalizedString(en: "2 attempts", ar: "محاولتان"))
