@@ -101,8 +101,10 @@ public enum DebtRuleError: Error, Sendable, Hashable {
     case .balanceTooSmallForInstalments(let balance, let count):
       DebtsErrors.error(
         .failedPrecondition, "BALANCE_TOO_SMALL",
-        en: "A balance of \(balance.riyals) SAR cannot be split into \(count) instalments of at least 1 halala.",
-        ar: "لا يمكن تقسيم رصيد \(balance.riyals) ريال إلى \(count) أقساط لا يقل كل منها عن هللة.",
+        en:
+          "A balance of \(balance.riyals) SAR cannot be split into \(CountedNoun.instalment(count).english) of at least 1 halala.",
+        ar:
+          "لا يمكن تقسيم رصيد \(balance.riyals) ريال إلى \(CountedNoun.instalment(count).arabic) لا يقل كل منها عن هللة.",
         metadata: ["balance_halalas": "\(balance.value)"])
     }
   }
@@ -122,10 +124,14 @@ enum DebtsErrors {
     error(.failedPrecondition, reason, en: en, ar: ar, metadata: ["state": state])
   }
 
-  static let debtNotFound = EtimadError.notFound("debt", domain: DebtRules.domain)
-  static let changeRequestNotFound = EtimadError.notFound("change request", domain: DebtRules.domain)
-  static let reliefRequestNotFound = EtimadError.notFound("relief request", domain: DebtRules.domain)
-  static let planNotFound = EtimadError.notFound("instalment plan", domain: DebtRules.domain)
+  static let debtNotFound = EtimadError.notFound(
+    "debt", named: .init(en: "The debt", ar: "المديونية"), domain: DebtRules.domain)
+  static let changeRequestNotFound = EtimadError.notFound(
+    "change request", named: .init(en: "The change request", ar: "طلب التعديل"), domain: DebtRules.domain)
+  static let reliefRequestNotFound = EtimadError.notFound(
+    "relief request", named: .init(en: "The relief request", ar: "طلب الإعفاء أو التقسيط"), domain: DebtRules.domain)
+  static let planNotFound = EtimadError.notFound(
+    "instalment plan", named: .init(en: "The instalment plan", ar: "خطة التقسيط"), domain: DebtRules.domain)
 
   static func requestAlreadyPending(_ kind: String) -> EtimadError {
     error(

@@ -60,10 +60,11 @@ public enum DebtRules {
     balanceAfter.value == 0 ? .settle : .post
   }
 
-  /// Four eyes: the employee deciding must not be the one who submitted.
+  /// Four eyes: the employee deciding must not be the one who submitted. Compared in the
+  /// kit's canonical form (`EmployeeID`), so that case and spacing never make two employees.
   public static func checkFourEyes(submitter: String?, decider: String?) throws(DebtRuleError) {
     guard let decider, !decider.isEmpty else { throw .employeeRequired }
-    if let submitter, submitter == decider { throw .sameEmployee }
+    if EmployeeID.same(submitter, decider) { throw .sameEmployee }
   }
 
   /// Refuses an amount above the balance, and amounts below 1 halala.

@@ -39,10 +39,11 @@ enum DebtValidation {
     if trimmed.isEmpty, required {
       violations.append(Self.required(field))
     } else if trimmed.count > max {
+      let most = CountedNoun.character(max)
       violations.append(
         violation(
-          field, "TOO_LONG", en: "\(field) has at most \(max) characters.", ar: "الحقل \(field) لا يتجاوز \(max) حرفًا.")
-      )
+          field, "TOO_LONG", en: "\(field) has at most \(most.english).", ar: "الحقل \(field) لا يتجاوز \(most.arabic)."
+        ))
     }
     return trimmed
   }

@@ -81,15 +81,15 @@ enum Ledger {
     now: Date
   ) throws {
     let next = try rule { () throws(DebtRuleError) in try RequestRules.next(.pending, .reject) }
-    let note = "Closed by the platform: the debt was \(state.rawValue) before this request was decided."
+    let note = PlatformNote.debtClosed(state)
     for (table, kind) in [("debt_change_requests", "change-request"), ("debt_relief_requests", "relief-request")] {
       let ids = try db.fetchAll(
         "SELECT id FROM \(table) WHERE debt_id = ? AND state = 'PENDING' ORDER BY id", [.int(debtID)]
       ) { $0[0] as Int64 }
       for id in ids where "\(kind)/\(id)" != source {
         try db.execute(
-          sql: "UPDATE \(table) SET state = ?, decision_note = ?, decided_by = 'system', decide_time = ? WHERE id = ?",
-          arguments: [next.rawValue, note, now.timeIntervalSince1970, id])
+          sql: "UPDATE \(table) SET state = ?, decision_note = ?, decided_by = ?, decide_time = ? WHERE id = ?",
+          arguments: [next.rawValue, note, PlatformNote.system, now.timeIntervalSince1970, id])
         try AuditLog.append(
           db, kind: "system", id: "etimadd", employee: nil, method: "debt closed", target: "debt/\(debtID)",
           requestID: requestID, peer: "local",

@@ -65,7 +65,7 @@ struct ChangeRequestRow: Sendable {
       }
       if !updateMask.isEmpty { $0.updateMask = .with { $0.paths = updateMask } }
       $0.reason = reason
-      $0.decisionNote = decisionNote
+      $0.decisionNote = PlatformNote.text(decisionNote, decidedBy: decidedBy)
       $0.createTime = .init(unixSeconds: createTime)
       if let decideTime { $0.decideTime = .init(unixSeconds: decideTime) }
     }
@@ -125,7 +125,7 @@ struct ReliefRequestRow: Sendable {
       if let firstDueDate { $0.firstDueDate = firstDueDate.message }
       $0.reason = reason
       $0.attachmentRefs = attachmentRefs
-      $0.decisionNote = decisionNote
+      $0.decisionNote = PlatformNote.text(decisionNote, decidedBy: decidedBy)
       if !forDebtor { $0.decidedBy = decidedBy ?? "" }
       if let planID { $0.planID = String(planID) }
       $0.createTime = .init(unixSeconds: createTime)

@@ -40,18 +40,17 @@ public struct IdentityAuthenticator: Authenticator {
         agency.certificateSerial == certificate.serialNumber
       else { throw IdentityErrors.agencyNotRecognised }
       let service = String(credentials.method.split(separator: "/").first ?? "")
-      let employee = credentials.employee.flatMap(Self.validEmployee)
+      // A named employee must be a valid one, whatever the method; only a missing one is
+      // allowed, and only for the infrastructure services.
+      var employee: String?
+      if let raw = credentials.employee {
+        do { employee = try EmployeeID.normalized(raw) } catch {
+          throw EtimadError.invalidFields(
+            [FieldRules.violation(error, field: EmployeeID.metadataKey)], domain: IdentityErrors.domain)
+        }
+      }
       if employee == nil, !Self.withoutEmployee.contains(service) { throw IdentityErrors.employeeRequired }
       return .agency(.init(code: code, employee: employee))
     }
-  }
-
-  /// 1 to 64 characters of letters, digits and . _ - @.
-  static func validEmployee(_ value: String) -> String? {
-    let trimmed = value.trimmingCharacters(in: .whitespaces)
-    guard (1...64).contains(trimmed.count),
-      trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_@".contains($0)) })
-    else { return nil }
-    return trimmed
   }
 }

@@ -21,10 +21,11 @@ enum IdentityErrors {
 
   static func locked(until: Date, now: Date) -> EtimadError {
     let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+    let minutes = CountedNoun.minute((seconds + 59) / 60)
     return error(
       .resourceExhausted, "ACCOUNT_LOCKED",
-      en: "The account is locked after too many failed sign-ins; try again in \((seconds + 59) / 60) minutes.",
-      ar: "تم إيقاف الحساب مؤقتًا بسبب محاولات دخول خاطئة متكررة؛ حاول بعد \((seconds + 59) / 60) دقيقة.",
+      en: "The account is locked after too many failed sign-ins; try again in \(minutes.english).",
+      ar: "تم إيقاف الحساب مؤقتًا بسبب محاولات دخول خاطئة متكررة؛ حاول بعد \(minutes.arabic).",
       metadata: ["locked_until": ISO8601DateFormatter().string(from: until)], retryAfter: .seconds(seconds))
   }
 
@@ -40,15 +41,17 @@ enum IdentityErrors {
     .failedPrecondition, "TOO_MANY_ATTEMPTS", en: "Too many wrong codes; start again.",
     ar: "تم إدخال رمز خاطئ عدة مرات؛ ابدأ من جديد.")
   static func wrongCode(attemptsLeft: Int) -> EtimadError {
-    error(
-      .unauthenticated, "WRONG_CODE", en: "The code is wrong; \(attemptsLeft) attempts left.",
-      ar: "الرمز غير صحيح؛ المحاولات المتبقية: \(attemptsLeft).", metadata: ["attempts_left": "\(attemptsLeft)"])
+    let left = CountedNoun.attempt(attemptsLeft)
+    return error(
+      .unauthenticated, "WRONG_CODE", en: "The code is wrong; \(left.english) left.",
+      ar: "الرمز غير صحيح؛ المتبقي \(left.arabic).", metadata: ["attempts_left": "\(attemptsLeft)"])
   }
   static func resendTooSoon(after seconds: Double) -> EtimadError {
     let wait = max(1, Int(seconds.rounded(.up)))
+    let after = CountedNoun.second(wait)
     return error(
-      .resourceExhausted, "RESEND_TOO_SOON", en: "A new code can be sent in \(wait) seconds.",
-      ar: "يمكن إرسال رمز جديد بعد \(wait) ثانية.", retryAfter: .seconds(wait))
+      .resourceExhausted, "RESEND_TOO_SOON", en: "A new code can be sent in \(after.english).",
+      ar: "يمكن إرسال رمز جديد بعد \(after.arabic).", retryAfter: .seconds(wait))
   }
   static let tooManyResends = error(
     .resourceExhausted, "TOO_MANY_RESENDS", en: "No more codes can be sent for this verification; start again.",
@@ -81,10 +84,18 @@ enum IdentityErrors {
   static let employeeRequired = error(
     .unauthenticated, "EMPLOYEE_REQUIRED",
     en: "Agency calls must name the acting employee in x-etimad-employee (1-64 letters, digits, . _ - @).",
-    ar: "يجب أن تحدد طلبات الجهات الموظف المنفذ في x-etimad-employee.")
-  static let sessionNotFound = EtimadError.notFound("session", domain: domain)
-  static let wrongPassword = error(
-    .permissionDenied, "WRONG_PASSWORD", en: "The current password is wrong.", ar: "كلمة المرور الحالية غير صحيحة.")
+    ar: "يجب أن تحدد طلبات الجهات الموظف المنفذ في x-etimad-employee (من 1 إلى 64 حرفًا لاتينيًا أو رقمًا أو . _ - @).")
+  static let sessionNotFound = EtimadError.notFound(
+    "session", named: .init(en: "The session", ar: "الجلسة"), domain: domain)
+  /// A wrong current password in ChangePassword, with the guesses left before the lockout.
+  static func wrongPassword(attemptsLeft: Int) -> EtimadError {
+    let left = CountedNoun.attempt(attemptsLeft)
+    return error(
+      .permissionDenied, "WRONG_PASSWORD",
+      en: "The current password is wrong; \(left.english) left before the account is locked.",
+      ar: "كلمة المرور الحالية غير صحيحة؛ المتبقي \(left.arabic) قبل إيقاف الحساب.",
+      metadata: ["attempts_left": "\(attemptsLeft)"])
+  }
   static func rateLimited(_ wait: Duration) -> EtimadError {
     error(
       .resourceExhausted, "RATE_LIMITED", en: "Too many requests; slow down and try again shortly.",

@@ -17,6 +17,8 @@ public enum IdentityRules {
   /// Failed password checks in a row that lock an account, and for how long.
   public static let lockoutThreshold = 5
   public static let lockoutDuration: TimeInterval = 15 * 60
+  /// Failures of an ID with no new failure for this long are forgotten.
+  public static let failureMemory: TimeInterval = 24 * 3600
 
   /// Password policy: at least 8 characters, letters and digits, not the ID number itself.
   public static func passwordProblems(

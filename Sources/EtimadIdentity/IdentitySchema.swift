@@ -61,6 +61,25 @@ public enum IdentitySchema {
             revoke_time REAL
           ) WITHOUT ROWID;
           """)
-    }
+    },
+    // Failed password checks are counted per ID number whether or not an account exists, so
+    // that the lockout answers an unknown ID exactly as a registered one. The counters move out
+    // of `accounts`; `updated_time` lets idle counters be forgotten.
+    Migration("identity.v2.sign_in_failures") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE sign_in_failures (
+            id_number TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            updated_time REAL NOT NULL
+          ) WITHOUT ROWID;
+          CREATE INDEX sign_in_failures_updated ON sign_in_failures (updated_time);
+          INSERT INTO sign_in_failures (id_number, failures, locked_until, updated_time)
+            SELECT id_number, failed_logins, locked_until, COALESCE(locked_until, password_time) FROM accounts
+            WHERE failed_logins > 0 OR locked_until IS NOT NULL;
+          UPDATE accounts SET failed_logins = 0, locked_until = NULL;
+          """)
+    },
   ]
 }

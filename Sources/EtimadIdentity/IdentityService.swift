@@ -92,15 +92,17 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
     {
       return stored
     }
+    // An unknown ID is tracked, locked and answered exactly as a registered one: the same
+    // statements, the same scrypt work (against a decoy hash), the same errors.
     let state = try await store.loginState(id: id.number)
     let now = store.clock.now
-    if let locked = state?.lockedUntil, locked > now { throw IdentityErrors.locked(until: locked, now: now) }
-    // An unknown ID costs the same scrypt work as a wrong password, and gets the same answer.
-    let matches = await hasher.verifyOffPool(request.password, against: state?.hash ?? decoy)
-    guard matches, state != nil else {
-      let lockedNow = try await store.recordFailedLogin(
-        id: id.number, known: state != nil, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod)
-      if let lockedNow { throw IdentityErrors.locked(until: lockedNow, now: now) }
+    if let locked = state.lockedUntil, locked > now { throw IdentityErrors.locked(until: locked, now: now) }
+    let matches = await hasher.verifyOffPool(request.password, against: state.hash ?? decoy)
+    guard matches, state.hash != nil else {
+      let outcome = try await store.recordFailedPassword(
+        id: id.number, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod,
+        summary: "login failed")
+      if case .locked(let until) = outcome { throw IdentityErrors.locked(until: until, now: store.clock.now) }
       throw IdentityErrors.invalidCredentials
     }
     return try await store.startLogin(call, id: id.number)
@@ -219,14 +221,27 @@ public struct IdentityService: Etimad_Identity_V1_IdentityService.SimpleServiceP
     let problems = IdentityRules.passwordProblems(
       request.newPassword, idNumber: person.nationalID.number, field: "new_password")
     guard problems.isEmpty else { throw EtimadError.invalidFields(problems, domain: Self.domain) }
+    try limit(context, id: person.nationalID.number)
     if let stored: Etimad_Identity_V1_ChangePasswordResponse = try await store.database.storedResponse(
       for: call, domain: Self.domain)
     {
       return stored
     }
-    guard let state = try await store.loginState(id: person.nationalID.number),
-      await hasher.verifyOffPool(request.currentPassword, against: state.hash)
-    else { throw IdentityErrors.wrongPassword }
+    // A guess at the current password on a (possibly stolen) token counts towards the ID's
+    // lockout like a failed login, and the guess that reaches the lock revokes the session.
+    let state = try await store.loginState(id: person.nationalID.number)
+    let now = store.clock.now
+    if let locked = state.lockedUntil, locked > now { throw IdentityErrors.locked(until: locked, now: now) }
+    guard await hasher.verifyOffPool(request.currentPassword, against: state.hash ?? decoy), state.hash != nil else {
+      let outcome = try await store.recordFailedPassword(
+        id: person.nationalID.number, peer: context.remotePeer, method: context.descriptor.fullyQualifiedMethod,
+        summary: "password change refused: wrong current password", revoking: person.sessionID)
+      switch outcome {
+      case .locked(let until): throw IdentityErrors.locked(until: until, now: store.clock.now)
+      case .counted(let failures):
+        throw IdentityErrors.wrongPassword(attemptsLeft: IdentityRules.lockoutThreshold - failures)
+      }
+    }
     try await store.changePassword(
       call, id: person.nationalID.number, sessionID: person.sessionID,
       newHash: try await hasher.hashOffPool(request.newPassword))

@@ -76,37 +76,78 @@ public struct IdentityStore: Sendable {
 
   // MARK: Login
 
-  /// The account's password hash and lock, for the password check made outside any transaction.
-  func loginState(id: String) async throws -> (hash: String, lockedUntil: Date?)? {
+  /// What a password check needs, read outside any transaction: the account's hash (nil for
+  /// an ID without an account) and the lock on the ID, which exists for any ID.
+  struct LoginState: Sendable {
+    var hash: String?
+    var lockedUntil: Date?
+  }
+
+  /// The outcome of a counted failure: how many failures in a row the ID has now, or the
+  /// time until which this failure locked it.
+  enum FailureOutcome: Sendable, Equatable {
+    case counted(failures: Int)
+    case locked(until: Date)
+  }
+
+  func loginState(id: String) async throws -> LoginState {
     try await database.read { db in
-      guard let account = try Account.load(db, id: id) else { return nil }
-      return (account.passwordHash, account.lockedUntil.map { Date(timeIntervalSince1970: $0) })
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: """
+            SELECT (SELECT password_hash FROM accounts WHERE id_number = ?1) AS password_hash,
+              (SELECT locked_until FROM sign_in_failures WHERE id_number = ?1) AS locked_until
+            """), arguments: [id])
+      // Explicit optional types: the row always exists, each value may be NULL.
+      let hash: String? = row?["password_hash"]
+      let lockedUntil: Double? = row?["locked_until"]
+      return LoginState(hash: hash, lockedUntil: lockedUntil.map(Date.init(timeIntervalSince1970:)))
     }
   }
 
-  /// Counts a failed password check, locking the account at the threshold; returns the lock
-  /// time if this failure locked it.
-  func recordFailedLogin(id: String, known: Bool, peer: String, method: String) async throws -> Date? {
-    try await database.pool.write { db in
-      let now = clock.now
-      var lockedUntil: Date?
-      if known {
+  /// Counts a failed password check on `id`, whether or not it has an account (the same
+  /// statements either way, so that neither the answer nor its time tells them apart), and
+  /// locks the ID at the threshold. When that lock is reached through a session (ChangePassword
+  /// on a stolen token), the session is revoked in the same transaction.
+  func recordFailedPassword(
+    id: String, peer: String, method: String, summary: String, revoking sessionID: String? = nil
+  ) async throws -> FailureOutcome {
+    defer { if sessionID != nil { sessionCache.invalidate() } }
+    return try await database.pool.write { db in
+      let time = clock.now
+      let now = time.timeIntervalSince1970
+      // Counters idle for a day are forgotten, so that the table stays bounded by recent failures.
+      try db.execute(
+        sql: """
+          DELETE FROM sign_in_failures WHERE updated_time < ? AND (locked_until IS NULL OR locked_until < ?)
+          """, arguments: [now - IdentityRules.failureMemory, now])
+      try db.execute(
+        sql: """
+          INSERT INTO sign_in_failures (id_number, failures, updated_time) VALUES (?, 1, ?)
+          ON CONFLICT (id_number) DO UPDATE SET failures = failures + 1, updated_time = excluded.updated_time
+          """, arguments: [id, now])
+      let failures =
+        try Int.fetchOne(db, sql: "SELECT failures FROM sign_in_failures WHERE id_number = ?", arguments: [id]) ?? 0
+      var outcome = FailureOutcome.counted(failures: failures)
+      var note = summary
+      if failures >= IdentityRules.lockoutThreshold {
+        let until = time.addingTimeInterval(IdentityRules.lockoutDuration)
         try db.execute(
-          sql: "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id_number = ?", arguments: [id])
-        let failures =
-          try Int.fetchOne(db, sql: "SELECT failed_logins FROM accounts WHERE id_number = ?", arguments: [id]) ?? 0
-        if failures >= IdentityRules.lockoutThreshold {
-          let until = now.addingTimeInterval(IdentityRules.lockoutDuration)
+          sql: "UPDATE sign_in_failures SET locked_until = ?, failures = 0 WHERE id_number = ?",
+          arguments: [until.timeIntervalSince1970, id])
+        outcome = .locked(until: until)
+        note += "; account locked for 15 minutes"
+        if let sessionID {
           try db.execute(
-            sql: "UPDATE accounts SET locked_until = ?, failed_logins = 0 WHERE id_number = ?",
-            arguments: [until.timeIntervalSince1970, id])
-          lockedUntil = until
+            sql: "UPDATE sessions SET revoked_time = ? WHERE id = ? AND id_number = ? AND revoked_time IS NULL",
+            arguments: [now, sessionID, id])
+          note += "; session \(sessionID) revoked"
         }
       }
       try AuditLog.append(
-        db, principal: .anonymous, method: method, target: "account/\(id)", requestID: nil, peer: peer,
-        summary: lockedUntil == nil ? "login failed" : "login failed; account locked for 15 minutes", time: now)
-      return lockedUntil
+        db, principal: .anonymous, method: method, target: "account/\(id)", requestID: nil, peer: peer, summary: note,
+        time: time)
+      return outcome
     }
   }
 
@@ -133,9 +174,7 @@ public struct IdentityStore: Sendable {
     try await checkCode(call.request.ticket, call.request.code, purpose: .login)
     return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .login)
-      try db.execute(
-        sql: "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id_number = ?",
-        arguments: [ticket.idNumber])
+      try db.execute(sql: "DELETE FROM sign_in_failures WHERE id_number = ?", arguments: [ticket.idNumber])
       let token = IdentityRules.newToken()
       let session = StoredSession(
         id: UUID().uuidString.lowercased(), idNumber: ticket.idNumber, createTime: now.timeIntervalSince1970,
@@ -264,10 +303,11 @@ public struct IdentityStore: Sendable {
     return try await database.quickRead { db in
       try db.fetchOne(
         """
-        SELECT a.email, a.locked_until, a.create_time, p.id_type, p.name_ar, p.name_en, p.mobile,
+        SELECT a.email, f.locked_until, a.create_time, p.id_type, p.name_ar, p.name_en, p.mobile,
           s.id, s.create_time, s.expire_time, s.idle_expire_time, s.peer
         FROM accounts a JOIN persons p ON p.id_number = a.id_number
         JOIN sessions s ON s.id = ? AND s.id_number = a.id_number
+        LEFT JOIN sign_in_failures f ON f.id_number = a.id_number
         WHERE a.id_number = ?
         """, [.text(sessionID), .text(id)]
       ) { row in
@@ -323,9 +363,9 @@ public struct IdentityStore: Sendable {
 
   private func setPassword(_ db: Database, id: String, hash: String, keepSession: String?, now: Date) throws {
     try db.execute(
-      sql:
-        "UPDATE accounts SET password_hash = ?, password_time = ?, failed_logins = 0, locked_until = NULL WHERE id_number = ?",
+      sql: "UPDATE accounts SET password_hash = ?, password_time = ? WHERE id_number = ?",
       arguments: [hash, now.timeIntervalSince1970, id])
+    try db.execute(sql: "DELETE FROM sign_in_failures WHERE id_number = ?", arguments: [id])
     try db.execute(
       sql: "UPDATE sessions SET revoked_time = ? WHERE id_number = ? AND revoked_time IS NULL AND id IS NOT ?",
       arguments: [now.timeIntervalSince1970, id, keepSession])
@@ -369,7 +409,13 @@ struct Account: Sendable, FetchableRecord, Decodable {
   }
 
   static func load(_ db: Database, id: String) throws -> Account? {
-    try Account.fetchOne(db.cachedStatement(sql: "SELECT * FROM accounts WHERE id_number = ?"), arguments: [id])
+    try Account.fetchOne(
+      db.cachedStatement(
+        sql: """
+          SELECT a.id_number, a.email, a.password_hash, a.create_time, COALESCE(f.failures, 0) AS failed_logins,
+            f.locked_until
+          FROM accounts a LEFT JOIN sign_in_failures f ON f.id_number = a.id_number WHERE a.id_number = ?
+          """), arguments: [id])
   }
 
   static func exists(_ db: Database, id: String) throws -> Bool {

@@ -12,8 +12,12 @@ enum PaymentsErrors {
       code: code, reason: reason, domain: domain, message: LocalizedString(en: en, ar: ar), metadata: metadata)
   }
 
-  static let paymentNotFound = EtimadError.notFound("payment", domain: domain)
-  static let refundRequestNotFound = EtimadError.notFound("refund request", domain: domain)
+  static let paymentNotFound = EtimadError.notFound(
+    "payment", named: .init(en: "The payment", ar: "عملية الدفع"), domain: domain)
+  static let refundRequestNotFound = EtimadError.notFound(
+    "refund request", named: .init(en: "The refund request", ar: "طلب الاسترداد"), domain: domain)
+  static let sectorNotFound = EtimadError.notFound(
+    "sector", named: .init(en: "The sector", ar: "القطاع"), domain: domain)
 
   static func field(_ field: String, _ reason: String, en: String, ar: String) -> EtimadError.FieldViolation {
     .init(field: field, reason: reason, description: LocalizedString(en: en, ar: ar))

@@ -304,7 +304,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     case .agency(let code):
       let own = try await store.sectorCodes(agency: code)
       if let sector = query.sector {
-        guard own.contains(sector) else { throw EtimadError.notFound("sector", domain: Self.domain) }
+        guard own.contains(sector) else { throw PaymentsErrors.sectorNotFound }
         return [.sector(sector)]
       }
       return own.map { PaymentScope.sector($0) }
@@ -321,7 +321,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
 
   private func agency() throws -> Principal.Agency {
     guard case .agency(let agency) = Principal.current else {
-      throw EtimadError.notFound("sector", domain: Self.domain)
+      throw PaymentsErrors.sectorNotFound
     }
     return agency
   }
@@ -330,7 +330,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     switch Principal.current {
     case .individual(let person): return .individual(idNumber: person.nationalID.number)
     case .agency(let agency): return .agency(code: agency.code)
-    case .anonymous: throw EtimadError.notFound("payment", domain: Self.domain)
+    case .anonymous: throw PaymentsErrors.paymentNotFound
     }
   }
 }

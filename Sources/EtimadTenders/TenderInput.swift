@@ -71,8 +71,11 @@ enum TenderInput {
         .init(
           field: "query", reason: error == .tooLong ? "TOO_LONG" : "TOO_MANY_WORDS",
           description: .init(
-            en: "Search with at most \(SearchText.maximumLength) characters and \(SearchText.maximumWords) words.",
-            ar: "ابحث بما لا يزيد عن \(SearchText.maximumLength) حرفًا و\(SearchText.maximumWords) كلمة.")))
+            en:
+              "Search with at most \(CountedNoun.character(SearchText.maximumLength).english) and \(CountedNoun.word(SearchText.maximumWords).english).",
+            ar:
+              "ابحث بما لا يزيد عن \(CountedNoun.character(SearchText.maximumLength).arabic) و\(CountedNoun.word(SearchText.maximumWords).arabic)."
+          )))
     }
     func code(_ value: String, _ field: String, _ known: [String]) -> String? {
       guard !value.isEmpty else { return nil }

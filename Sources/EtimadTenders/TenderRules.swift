@@ -171,8 +171,8 @@ public enum TenderRules {
         .init(
           field: field, reason: "LENGTH",
           description: .init(
-            en: "\(field) must have \(minimum) to \(maximum) characters.",
-            ar: "يجب أن يتكون الحقل \(field) من \(minimum) إلى \(maximum) حرفًا."))
+            en: "\(field) must have \(minimum) to \(CountedNoun.character(maximum).english).",
+            ar: "يجب أن يتكون الحقل \(field) من \(minimum) إلى \(CountedNoun.character(maximum).arabic)."))
       ]
     }
     if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })

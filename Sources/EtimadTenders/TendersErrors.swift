@@ -12,7 +12,7 @@ enum TendersErrors {
   }
 
   /// A tender that does not exist, or that the caller may not see: answered alike.
-  static let notFound = EtimadError.notFound("tender", domain: domain)
+  static let notFound = EtimadError.notFound("tender", named: .init(en: "The tender", ar: "المنافسة"), domain: domain)
 
   static func referenceTaken(_ reference: String) -> EtimadError {
     error(

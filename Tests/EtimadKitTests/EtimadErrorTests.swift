@@ -83,7 +83,8 @@ struct EtimadErrorTests {
   @Test("no BadRequest without field violations, and no RetryInfo without retryAfter")
   func optionalDetails() {
     // Given an error with neither field violations nor a retry delay
-    let error = EtimadError.notFound("debt", domain: "debts.etimad.sa")
+    let error = EtimadError.notFound(
+      "debt", named: LocalizedString(en: "The debt", ar: "المديونية"), domain: "debts.etimad.sa")
     // When its status is built
     let status = error.googleRPCStatus(in: .arabic)
     // Then it has only ErrorInfo and LocalizedMessage
@@ -124,11 +125,13 @@ struct EtimadErrorTests {
 
   @Test("notFound answers NOT_FOUND naming the resource")
   func notFound() {
-    let error = EtimadError.notFound("debt", domain: "debts.etimad.sa")
+    let error = EtimadError.notFound(
+      "debt", named: LocalizedString(en: "The debt", ar: "المديونية"), domain: "debts.etimad.sa")
     #expect(error.code == .notFound)
     #expect(error.reason == "NOT_FOUND")
     #expect(error.metadata == ["resource": "debt"])
     #expect(error.message.english == "The debt was not found.")
+    #expect(error.message.arabic == "لم يتم العثور على المديونية.")
   }
 
   @Test(

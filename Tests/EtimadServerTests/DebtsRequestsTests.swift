@@ -170,8 +170,15 @@ struct DebtsRequestsTests {
         let changes = try await a.maker.debts.listChangeRequests(.with { $0.debtID = paid }).changeRequests
         #expect(changes.map(\.id) == [cancellation.id])
         #expect(changes.map(\.state) == [.rejected])
-        #expect(changes[0].decisionNote.contains("PAID"))
+        // The note is worded in the reader's language: Arabic for the agency's clients here,
+        // English for the debtor's
+        #expect(changes[0].decisionNote == "أُغلق الطلب من المنصة: سُددت المديونية بالكامل قبل البت في هذا الطلب.")
         #expect(changes[0].decidedBy == "system")
+        let debtorView = try await a.debtor.debts.listChangeRequests(.with { $0.debtID = paid }).changeRequests
+        #expect(
+          debtorView.map(\.decisionNote) == [
+            "Closed by the platform: the debt was paid in full before this request was decided."
+          ])
         let reliefs = try await a.debtor.debts.listReliefRequests(.with { $0.debtID = paid }).reliefRequests
         #expect(reliefs.map(\.state) == [.rejected])
         // Deciding one now is refused as already decided, not as a closed debt
@@ -188,7 +195,7 @@ struct DebtsRequestsTests {
         let closed = try await a.maker.debts.listReliefRequests(.with { $0.debtID = cancelled }).reliefRequests
         #expect(closed.map(\.id) == [relief.id])
         #expect(closed.map(\.state) == [.rejected])
-        #expect(closed[0].decisionNote.contains("CANCELLED"))
+        #expect(closed[0].decisionNote == "أُغلق الطلب من المنصة: أُلغيت المديونية قبل البت في هذا الطلب.")
         // Each platform closure left an audit row
         let file = try DatabaseQueue(path: daemon.dataDirectory + "/etimad.sqlite")
         let audit = try await file.read { db in

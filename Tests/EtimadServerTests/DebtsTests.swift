@@ -272,4 +272,54 @@ struct DebtsTests {
       }
     }
   }
+
+  @Test("four eyes: one employee however the header spells it; identifiers outside the alphabet are refused")
+  func employeeHeaderIsNormalised() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.seedRegistry()
+      let maker = try await daemon.agencyClient(code: "MOF", employee: "E1")
+      try await EtimadClient.withClient(maker) { client in
+        // Given a debt E1 creates and submits
+        let debt = try await client.createDebt(DebtActors.details())
+        #expect(debt.createdBy == "e1")
+        _ = try await client.submitDebt(debt.id)
+        // When the same employee approves it spelt another way, four eyes refuses it
+        for spelling in ["e1", " E1", "  e1  "] {
+          let same = await failure {
+            _ = try await client.debts.approveDebt(
+              .with {
+                $0.requestID = EtimadClient.newRequestID()
+                $0.debtID = debt.id
+              }, metadata: ["x-etimad-employee": .string(spelling)])
+          }
+          #expect(same?.code == .permissionDenied, "\(spelling)")
+          #expect(same?.reason == "SAME_EMPLOYEE", "\(spelling)")
+        }
+        // Identifiers outside the alphabet or the length are INVALID_ARGUMENT on the header
+        for (spelling, reason) in [
+          ("e 1", "BAD_CHARACTERS"), ("e1;drop", "BAD_CHARACTERS"),
+          (String(repeating: "e", count: 65), "TOO_LONG"), ("   ", "REQUIRED"),
+        ] {
+          let refused = await failureDetails {
+            _ = try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": .string(spelling)])
+          }
+          #expect(refused?.code == .invalidArgument, "\(spelling)")
+          #expect(refused?.fieldViolations.map(\.field) == ["x-etimad-employee"], "\(spelling)")
+          #expect(refused?.fieldViolations.first?.reason == reason, "\(spelling)")
+        }
+        // Then another employee approves, and who-am-i shows the canonical form
+        let approved = try await client.debts.approveDebt(
+          .with {
+            $0.requestID = EtimadClient.newRequestID()
+            $0.debtID = debt.id
+          }, metadata: ["x-etimad-employee": "E2"]
+        ).debt
+        #expect(approved.state == .outstanding)
+        #expect(approved.approvedBy == "e2")
+        #expect(
+          try await client.identity.whoAmI(.init(), metadata: ["x-etimad-employee": " Emp.One@MOF "]).employee
+            == "emp.one@mof")
+      }
+    }
+  }
 }

@@ -285,4 +285,125 @@ struct IdentityTests {
       }
     }
   }
+
+  @Test("an unknown ID is locked like a registered one: the same answers, metadata and retry after five failures")
+  func lockoutDoesNotRevealAccounts() async throws {
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await daemon.seedRegistry()
+      try await EtimadClient.withClient(daemon.publicClient()) { client in
+        // Given a registered citizen, an unregistered resident on the civil record, and a valid
+        // ID nobody holds
+        try await daemon.register(client)
+        let ids = [TestDaemon.citizen.idNumber, TestDaemon.resident.idNumber, "1000000008"]
+        var answers: [String: [EtimadErrorDetails?]] = [:]
+        // When each gets six wrong passwords
+        for id in ids {
+          for _ in 0..<6 {
+            answers[id, default: []].append(
+              await failureDetails { _ = try await client.startLogin(idNumber: id, password: "Wrong12345") })
+          }
+        }
+        // Then every ID gets the same sequence: four INVALID_CREDENTIALS, then ACCOUNT_LOCKED
+        // with locked_until and RetryInfo, and nothing that tells them apart
+        for id in ids {
+          let seen = try #require(answers[id])
+          #expect(
+            seen.map { $0?.reason } == Array(repeating: "INVALID_CREDENTIALS", count: 4) + [
+              "ACCOUNT_LOCKED", "ACCOUNT_LOCKED",
+            ], "\(id)")
+          #expect(seen.last??.code == .resourceExhausted, "\(id)")
+          #expect(seen.last??.retryAfter == .seconds(900), "\(id)")
+          #expect(seen.last??.metadata["locked_until"] != nil, "\(id)")
+        }
+        func shape(_ details: EtimadErrorDetails?) -> String {
+          guard let details else { return "accepted" }
+          return
+            "\(details.code) \(details.reason ?? "") \(details.metadata.keys.sorted()) \(details.retryAfter.map { "\($0)" } ?? "")"
+            + " \(details.localizedMessage ?? "")"
+        }
+        let reference = answers[ids[0]]!.map(shape)
+        for id in ids.dropFirst() { #expect(answers[id]!.map(shape) == reference, "\(id)") }
+        // And after 15 minutes the lock ends for all, and the right password signs in
+        clock.advance(by: 15 * 60 + 1)
+        try await daemon.signIn(client)
+        client.session.value = nil
+        let unknown = await failure { _ = try await client.startLogin(idNumber: "1000000008", password: "Wrong12345") }
+        #expect(unknown?.reason == "INVALID_CREDENTIALS")
+      }
+    }
+  }
+
+  @Test("wrong current passwords in ChangePassword count towards the lockout; the locking guess revokes the session")
+  func changePasswordGuessesLock() async throws {
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await daemon.seedRegistry()
+      try await EtimadClient.withClient(daemon.publicClient(language: "en")) { client in
+        // Given a signed-in citizen whose token was stolen
+        try await daemon.register(client)
+        try await daemon.signIn(client)
+        func change(_ current: String) async -> EtimadErrorDetails? {
+          await failureDetails {
+            _ = try await client.identity.changePassword(
+              .with {
+                $0.requestID = EtimadClient.newRequestID()
+                $0.currentPassword = current
+                $0.newPassword = "Stolen2026xx"
+              })
+          }
+        }
+        // When the thief guesses the current password
+        var answers: [EtimadErrorDetails?] = []
+        for guess in 0..<5 { answers.append(await change("Guess\(guess)abc")) }
+        // Then four guesses are refused with the attempts left, and the fifth locks the account
+        #expect(answers.prefix(4).map { $0?.reason } == Array(repeating: "WRONG_PASSWORD", count: 4))
+        #expect(answers.prefix(4).map { $0?.metadata["attempts_left"] } == ["4", "3", "2", "1"])
+        #expect(answers[4]?.code == .resourceExhausted)
+        #expect(answers[4]?.reason == "ACCOUNT_LOCKED")
+        // And the session is revoked: the token no longer works, not even for the right password
+        let afterLock = await failure { _ = try await client.whoAmI() }
+        #expect(afterLock?.code == .unauthenticated)
+        #expect(afterLock?.reason == "INVALID_TOKEN")
+        #expect(await change(TestDaemon.password)?.reason == "INVALID_TOKEN")
+        // And the account is locked for sign-in too, even with the right password
+        client.session.value = nil
+        let login = await failure {
+          _ = try await client.startLogin(idNumber: TestDaemon.citizen.idNumber, password: TestDaemon.password)
+        }
+        #expect(login?.reason == "ACCOUNT_LOCKED")
+        let audit = try await daemon.daemon.database.pool.read { db in
+          try AuditLog.entries(db, target: "account/\(TestDaemon.citizen.idNumber)").map(\.summary)
+        }
+        #expect(audit.contains { $0.hasPrefix("password change refused") && $0.contains("revoked") })
+      }
+    }
+  }
+
+  @Test("ChangePassword is rate limited per ID like the sign-in calls")
+  func changePasswordRateLimit() async throws {
+    let clock = ManualClock(Date())
+    try await TestDaemon.with(clock: clock, configure: { $0.signInRatePerID = 3 }) { daemon in
+      try await daemon.seedRegistry()
+      try await EtimadClient.withClient(daemon.publicClient()) { client in
+        try await daemon.register(client)
+        try await daemon.signIn(client)
+        // The bucket refills with the (manual) clock: a minute later it is full again.
+        clock.advance(by: 61)
+        var reasons: [String?] = []
+        for _ in 0..<4 {
+          reasons.append(
+            await failure {
+              _ = try await client.identity.changePassword(
+                .with {
+                  $0.requestID = EtimadClient.newRequestID()
+                  $0.currentPassword = "Wrong12345"
+                  $0.newPassword = "Stolen2026xx"
+                })
+            }?.reason)
+        }
+        #expect(reasons == ["WRONG_PASSWORD", "WRONG_PASSWORD", "WRONG_PASSWORD", "RATE_LIMITED"])
+      }
+    }
+  }
 }

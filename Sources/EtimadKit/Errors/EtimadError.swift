@@ -54,32 +54,37 @@ public struct EtimadError: Error, Sendable, Hashable {
     self.retryAfter = retryAfter
   }
 
-  /// INVALID_ARGUMENT listing every wrong field at once.
+  /// INVALID_ARGUMENT listing every wrong field at once. A field with several problems keeps
+  /// one violation per problem but is named once in the message.
   public static func invalidFields(_ violations: [FieldViolation], domain: String) -> EtimadError {
-    EtimadError(
+    var fields: [String] = []
+    for violation in violations where !fields.contains(violation.field) { fields.append(violation.field) }
+    return EtimadError(
       code: .invalidArgument,
       reason: "INVALID_FIELDS",
       domain: domain,
       message: LocalizedString(
-        en: "The request has invalid fields: "
-          + violations.map(\.field).joined(separator: ", ") + ".",
-        ar: "الطلب يحتوي على حقول غير صحيحة: "
-          + violations.map(\.field).joined(separator: "، ") + "."
+        en: (fields.count == 1 ? "The request has an invalid field: " : "The request has invalid fields: ")
+          + fields.joined(separator: ", ") + ".",
+        ar: (fields.count == 1 ? "الطلب يحتوي على حقل غير صحيح: " : "الطلب يحتوي على حقول غير صحيحة: ")
+          + fields.joined(separator: "، ") + "."
       ),
       fieldViolations: violations
     )
   }
 
   /// NOT_FOUND for a resource the caller may not see or that does not exist: the two are
-  /// answered alike so that existence is never revealed.
-  public static func notFound(_ resource: String, domain: String) -> EtimadError {
+  /// answered alike so that existence is never revealed. `resource` is the stable English
+  /// code in ErrorInfo (`debt`, `change request`); `named` is the noun people read, with its
+  /// article, in both languages.
+  public static func notFound(_ resource: String, named: LocalizedString, domain: String) -> EtimadError {
     EtimadError(
       code: .notFound,
       reason: "NOT_FOUND",
       domain: domain,
       message: LocalizedString(
-        en: "The \(resource) was not found.",
-        ar: "لم يتم العثور على المطلوب (\(resource))."
+        en: "\(named.english) was not found.",
+        ar: "لم يتم العثور على \(named.arabic)."
       ),
       metadata: ["resource": resource]
     )

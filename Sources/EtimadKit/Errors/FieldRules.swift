@@ -66,6 +66,20 @@ public enum FieldRules {
           "أدخل رقم جوال سعوديًا مثل 05XXXXXXXX."
         )
       }
+    case let problem as EmployeeID.Problem:
+      switch problem {
+      case .empty:
+        (reason, en, ar) = ("REQUIRED", "The acting employee is required.", "يجب تحديد الموظف المنفذ.")
+      case .tooLong:
+        (reason, en, ar) = (
+          "TOO_LONG", "The employee identifier has at most 64 characters.", "يجب ألا يزيد معرّف الموظف على 64 خانة."
+        )
+      case .badCharacters:
+        (reason, en, ar) = (
+          "BAD_CHARACTERS", "The employee identifier allows only letters a-z, digits and . _ - @.",
+          "يقبل معرّف الموظف الحروف اللاتينية والأرقام والرموز . _ - @ فقط."
+        )
+      }
     case let problem as Halalas.Problem:
       switch problem {
       case .overflow: (reason, en, ar) = ("OUT_OF_RANGE", "The amount is too large.", "المبلغ كبير جدًا.")
