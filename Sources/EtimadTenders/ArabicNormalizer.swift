@@ -74,39 +74,86 @@ public enum ArabicNormalizer {
   }
 
   /// A normalised Arabic word without its leading article and conjunction, or nil when it has
-  /// none: وال بال كال فال (then at least two letters), لل and ال (two letters), و (three
-  /// letters, then ال or لل once more). So والصيانه, الصيانه and صيانه share the stem صيانه,
-  /// and للمستشفيات, المستشفيات and مستشفيات share مستشفيات. Only prefixes are taken: the
-  /// single letters ب ل ف ك begin too many words to be cut without a dictionary.
+  /// none: the article ال or لل, after a conjunction و or ف and a particle ب ك ف (وال بال كال
+  /// فال وبال وكال فبال فكال ولل فلل), then at least two letters; or the conjunction و alone,
+  /// then at least three. So والصيانه, وبالصيانه, الصيانه and صيانه share the stem صيانه, and
+  /// فللمستشفيات, المستشفيات and مستشفيات share مستشفيات. Queries and the index use this stem;
+  /// the one-letter particles alone (بمدينه) are only indexed, see `stems(_:)`.
   public static func stem(_ word: String) -> String? {
     // Most words start with none of و ب ك ف ل ا: answered without copying the word.
     guard let first = word.unicodeScalars.first, stemInitials.contains(first) else { return nil }
-    var letters = Array(word.unicodeScalars)
-    func strip(_ prefix: [Unicode.Scalar], leaving minimum: Int) -> Bool {
-      guard letters.count - prefix.count >= minimum, letters.starts(with: prefix) else { return false }
-      letters.removeFirst(prefix.count)
-      return true
+    let letters = Array(word.unicodeScalars)
+    return articleCut(letters).map { string(letters[$0...]) }
+  }
+
+  /// The stems a normalised word is indexed by besides itself, at most two: its `stem`, and the
+  /// word without a one-letter particle ب ل ك ف (alone, or after the conjunction و or ف) when
+  /// at least three letters remain: لاداره gives اداره, بمدينه مدينه, وبمدينه بمدينه and
+  /// مدينه. A dictionary would know that ك in كامل is the word's own; without one the stripped
+  /// form is indexed as an additional stem and the word itself stays indexed, while a query
+  /// keeps the particle (`stem` never cuts it), so كامل typed finds كامل, not امل; مدينه typed
+  /// finds بمدينه.
+  public static func stems(_ word: String) -> [String] {
+    var stems: [String] = []
+    appendStems(of: word, to: &stems)
+    return stems
+  }
+
+  static func appendStems(of word: String, to stems: inout [String]) {
+    guard let first = word.unicodeScalars.first, stemInitials.contains(first) else { return }
+    let letters = Array(word.unicodeScalars)
+    let article = articleCut(letters)
+    if let article { stems.append(string(letters[article...])) }
+    // A particle that cuts no more than the article rule (بالمدينه, للمستشفيات) adds nothing.
+    if let particle = particleCut(letters), particle > article ?? 0 { stems.append(string(letters[particle...])) }
+  }
+
+  /// How many letters the article rule of `stem` cuts from `letters`, or nil.
+  private static func articleCut(_ letters: [Unicode.Scalar]) -> Int? {
+    for prefix in articles where letters.count - prefix.count >= 2 && letters.starts(with: prefix) {
+      return prefix.count
     }
-    var stripped = articleAfterParticle.contains { strip($0, leaving: 2) }
-    if !stripped, strip(conjunction, leaving: 3) { stripped = true }
-    if articles.contains(where: { strip($0, leaving: 2) }) { stripped = true }
-    guard stripped else { return nil }
+    return letters.count > 3 && letters[0] == "و" ? 1 : nil
+  }
+
+  /// How many letters a one-letter particle (after a conjunction, or alone) takes from
+  /// `letters`, leaving an Arabic letter and at least `minimumParticleStem` letters; or nil.
+  private static func particleCut(_ letters: [Unicode.Scalar]) -> Int? {
+    var cut = 0
+    if letters.count > 1, conjunctions.contains(letters[0]), particles.contains(letters[1]) {
+      cut = 2
+    } else if particles.contains(letters[0]) {
+      cut = 1
+    }
+    guard cut > 0, letters.count - cut >= minimumParticleStem, (0x0621...0x064A).contains(letters[cut].value) else {
+      // و or ف followed by a particle but too short for both: the one letter alone may still go.
+      return cut == 2 && letters.count - 1 >= minimumParticleStem && particles.contains(letters[0]) ? 1 : nil
+    }
+    return cut
+  }
+
+  private static func string(_ letters: ArraySlice<Unicode.Scalar>) -> String {
     var out = String.UnicodeScalarView()
     out.append(contentsOf: letters)
     return String(out)
   }
 
+  /// Fewest letters left by cutting a one-letter particle: بنود gives نود, بيع stays whole.
+  static let minimumParticleStem = 3
   private static let stemInitials: Set<Unicode.Scalar> = ["و", "ب", "ك", "ف", "ل", "ا"]
-  private static let articleAfterParticle = ["وال", "بال", "كال", "فال"].map { Array($0.unicodeScalars) }
-  private static let conjunction = Array("و".unicodeScalars)
-  private static let articles = ["لل", "ال"].map { Array($0.unicodeScalars) }
+  /// The article with what may come before it, longest first.
+  private static let articles = ["وبال", "وكال", "فبال", "فكال", "وال", "بال", "كال", "فال", "ولل", "فلل", "لل", "ال"]
+    .map { Array($0.unicodeScalars) }
+  private static let conjunctions: Set<Unicode.Scalar> = ["و", "ف"]
+  private static let particles: Set<Unicode.Scalar> = ["ب", "ل", "ك", "ف"]
 
   /// The text FTS5 indexes for `text`: normalised, then the stems of its words that have one
   /// (so that a search by any form of a word finds the others).
   public static func indexed(_ text: String) -> (text: String, terms: [String]) {
     let normalized = normalize(text)
     let words = split(normalized)
-    let stems = words.compactMap(stem)
+    var stems: [String] = []
+    for word in words { appendStems(of: word, to: &stems) }
     let text = stems.isEmpty ? normalized : normalized + " " + stems.joined(separator: " ")
     return (text, words + stems)
   }
