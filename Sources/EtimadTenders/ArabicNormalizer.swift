@@ -108,29 +108,47 @@ public enum ArabicNormalizer {
     if let particle = particleCut(letters), particle > article ?? 0 { stems.append(string(letters[particle...])) }
   }
 
-  /// How many letters the article rule of `stem` cuts from `letters`, or nil.
+  /// How many letters the article rule of `stem` cuts from `letters` (not empty), or nil.
+  /// Decided by the first letters, without trying each prefix in turn (the index build stems
+  /// every word of 100k tenders).
   private static func articleCut(_ letters: [Unicode.Scalar]) -> Int? {
-    for prefix in articles where letters.count - prefix.count >= 2 && letters.starts(with: prefix) {
-      return prefix.count
+    let count = letters.count
+    // ال or لل at `index`, with at least two letters after it.
+    func article(at index: Int) -> Bool {
+      count - index >= 4 && (letters[index] == "ا" || letters[index] == "ل") && letters[index + 1] == "ل"
     }
-    return letters.count > 3 && letters[0] == "و" ? 1 : nil
+    switch letters[0] {
+    case "ا": return count >= 4 && letters[1] == "ل" ? 2 : nil
+    case "ل": return count >= 4 && letters[1] == "ل" ? 2 : nil
+    case "ب", "ك": return count >= 5 && letters[1] == "ا" && letters[2] == "ل" ? 3 : nil
+    case "و", "ف":
+      // وال ولل فال فلل, then وبال وكال فبال فكال, then و alone
+      if article(at: 1) { return 3 }
+      if count >= 6, letters[1] == "ب" || letters[1] == "ك", letters[2] == "ا", letters[3] == "ل" { return 4 }
+      return letters[0] == "و" && count > 3 ? 1 : nil
+    default: return nil
+    }
   }
 
   /// How many letters a one-letter particle (after a conjunction, or alone) takes from
   /// `letters`, leaving an Arabic letter and at least `minimumParticleStem` letters; or nil.
   private static func particleCut(_ letters: [Unicode.Scalar]) -> Int? {
-    var cut = 0
-    if letters.count > 1, conjunctions.contains(letters[0]), particles.contains(letters[1]) {
-      cut = 2
-    } else if particles.contains(letters[0]) {
-      cut = 1
+    let count = letters.count
+    if count > 2, letters[0] == "و" || letters[0] == "ف", isParticle(letters[1]),
+      count - 2 >= minimumParticleStem, isArabicLetter(letters[2])
+    {
+      return 2
     }
-    guard cut > 0, letters.count - cut >= minimumParticleStem, (0x0621...0x064A).contains(letters[cut].value) else {
-      // و or ف followed by a particle but too short for both: the one letter alone may still go.
-      return cut == 2 && letters.count - 1 >= minimumParticleStem && particles.contains(letters[0]) ? 1 : nil
-    }
-    return cut
+    // A particle alone, also where و or ف and a particle leave too little (فكره: كره).
+    if isParticle(letters[0]), count - 1 >= minimumParticleStem, isArabicLetter(letters[1]) { return 1 }
+    return nil
   }
+
+  private static func isParticle(_ scalar: Unicode.Scalar) -> Bool {
+    scalar == "ب" || scalar == "ل" || scalar == "ك" || scalar == "ف"
+  }
+
+  private static func isArabicLetter(_ scalar: Unicode.Scalar) -> Bool { (0x0621...0x064A).contains(scalar.value) }
 
   private static func string(_ letters: ArraySlice<Unicode.Scalar>) -> String {
     var out = String.UnicodeScalarView()
@@ -141,11 +159,6 @@ public enum ArabicNormalizer {
   /// Fewest letters left by cutting a one-letter particle: بنود gives نود, بيع stays whole.
   static let minimumParticleStem = 3
   private static let stemInitials: Set<Unicode.Scalar> = ["و", "ب", "ك", "ف", "ل", "ا"]
-  /// The article with what may come before it, longest first.
-  private static let articles = ["وبال", "وكال", "فبال", "فكال", "وال", "بال", "كال", "فال", "ولل", "فلل", "لل", "ال"]
-    .map { Array($0.unicodeScalars) }
-  private static let conjunctions: Set<Unicode.Scalar> = ["و", "ف"]
-  private static let particles: Set<Unicode.Scalar> = ["ب", "ل", "ك", "ف"]
 
   /// The text FTS5 indexes for `text`: normalised, then the stems of its words that have one
   /// (so that a search by any form of a word finds the others).
