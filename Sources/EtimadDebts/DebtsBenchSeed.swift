@@ -13,7 +13,7 @@ public enum DebtsBenchSeed {
     let ids =
       [owner]
       + (1..<max(1, debtors)).map { index -> String in
-        let prefix = "1" + String(format: "%08d", 70_000_000 + index)
+        let prefix = "1" + Digits.zeroPadded(70_000_000 + index, width: 8)
         return prefix + String(NationalID.checkDigit(for: prefix))
       }
     let now = Date().timeIntervalSince1970

@@ -75,13 +75,14 @@ public enum IdentityRules {
       instant <= now
     else { return nil }
     let gregorian = RiyadhCalendars.gregorian.dateComponents([.year, .month, .day], from: instant)
-    return String(format: "%04d-%02d-%02d", gregorian.year!, gregorian.month!, gregorian.day!)
+    return [(gregorian.year!, 4), (gregorian.month!, 2), (gregorian.day!, 2)].map { Digits.zeroPadded($0, width: $1) }
+      .joined(separator: "-")
   }
 
   /// A fresh 6-digit code from the system's CSPRNG, uniformly distributed.
   public static func newCode() -> String {
     var generator = SystemRandomNumberGenerator()
-    return String(format: "%06d", Int.random(in: 0..<1_000_000, using: &generator))
+    return Digits.zeroPadded(Int.random(in: 0..<1_000_000, using: &generator), width: 6)
   }
 
   /// 256 random bits, base64url: access tokens and tickets.

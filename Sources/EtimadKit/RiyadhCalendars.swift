@@ -11,7 +11,8 @@ public enum RiyadhCalendars {
   /// YYYY-MM-DD of `date` in the Hijri calendar.
   public static func hijriString(for date: Date) -> String {
     let parts = hijri.dateComponents([.year, .month, .day], from: date)
-    return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    return [(parts.year ?? 0, 4), (parts.month ?? 0, 2), (parts.day ?? 0, 2)].map { Digits.zeroPadded($0, width: $1) }
+      .joined(separator: "-")
   }
 
   private static func calendar(_ identifier: Calendar.Identifier) -> Calendar {

@@ -61,6 +61,11 @@ public struct ExportWriter: Sendable {
   ].map { (Array($0.utf8), Array($1.utf8)) }
   /// The position of beneficiary_type in `textFields`.
   static let typeField = textFields.firstIndex(of: "beneficiary_type")!
+  /// The identifier columns: digits a spreadsheet would read as a number (300000000007 shown as
+  /// 3E+11, leading zeros dropped, digits past the 15th lost), so CSV writes them as text.
+  public static let identifierColumns: Set<String> = ["beneficiary_number", "customer_number", "sadad_reference"]
+  /// Whether each of `textFields` is an identifier column.
+  static let identifierFields = textFields.map(identifierColumns.contains)
 
   public let format: Format
   public let arabic: Bool
@@ -100,7 +105,7 @@ public struct ExportWriter: Sendable {
           {
             out += type.name
           } else {
-            Self.csvField(text, into: &out)
+            Self.csvField(text, identifier: Self.identifierFields[field], into: &out)
           }
         }
       }
@@ -134,22 +139,44 @@ public struct ExportWriter: Sendable {
   }
 
   /// A CSV field, quoted when it holds a comma, a quote or a line break.
-  static func csvField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-    var needsQuotes = false
-    for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-      needsQuotes = true
-      break
+  ///
+  /// A field beginning with = + - @, a tab or a carriage return is a formula to a spreadsheet
+  /// (OWASP's CSV injection): it is written quoted, after a single quote ('=1+1 shows as typed).
+  /// A non-empty `identifier` is written quoted, after a tab: spreadsheets then keep it as
+  /// text (never 3E+11, leading zeros kept) and a reader strips the one tab. Not ="...": that
+  /// is itself a formula.
+  static func csvField(_ bytes: UnsafeBufferPointer<UInt8>, identifier: Bool = false, into out: inout [UInt8]) {
+    let formula = bytes.first.map(isFormulaStart) ?? false
+    var needsQuotes = formula || (identifier && !bytes.isEmpty)
+    if !needsQuotes {
+      for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
+        needsQuotes = true
+        break
+      }
     }
     guard needsQuotes else {
       out.append(contentsOf: bytes)
       return
     }
     out.append(0x22)
+    if formula {
+      out.append(UInt8(ascii: "'"))
+    } else if identifier && !bytes.isEmpty {
+      out.append(0x09)
+    }
     for byte in bytes {
       if byte == 0x22 { out.append(0x22) }
       out.append(byte)
     }
     out.append(0x22)
+  }
+
+  /// = + - @ tab and carriage return: what a spreadsheet may evaluate a cell that begins with.
+  static func isFormulaStart(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: true
+    default: false
+    }
   }
 
   static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -14,7 +14,7 @@ public enum PaymentsBenchSeed {
   ) throws -> Int {
     let people: [String] = (0..<beneficiaries).map { index in
       if index < firstBeneficiaries.count { return firstBeneficiaries[index] }
-      let prefix = "1" + String(format: "%08d", 50_000_000 + index)
+      let prefix = "1" + Digits.zeroPadded(50_000_000 + index, width: 8)
       return prefix + String(NationalID.checkDigit(for: prefix))
     }
     let services = try database.pool.read { db in try PaymentsCatalogue.allServices(db, sector: sector) }

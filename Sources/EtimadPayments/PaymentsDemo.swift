@@ -16,7 +16,7 @@ enum PaymentsDemo {
         let kind = try? NationalID(parsing: idNumber)
         let type = kind.map { PaymentRecord.storedType($0.kind) } ?? "NATIONAL_ID"
         // A SADAD account number (twelve digits: not shaped like anyone's ID number)
-        let customer = String(format: "%012d", 300_000_000_000 + personIndex * 7)
+        let customer = Digits.zeroPadded(300_000_000_000 + personIndex * 7, width: 12)
         for (index, service) in services.enumerated() where (index + personIndex) % 2 == 0 {
           let amount = service.fee > 0 ? service.fee : Int64(15_000 + 2_500 * index)
           let paidTime = now - Int64(index * 86_400_000 + personIndex * 3_600_000 + 60_000)

@@ -74,39 +74,99 @@ public enum ArabicNormalizer {
   }
 
   /// A normalised Arabic word without its leading article and conjunction, or nil when it has
-  /// none: وال بال كال فال (then at least two letters), لل and ال (two letters), و (three
-  /// letters, then ال or لل once more). So والصيانه, الصيانه and صيانه share the stem صيانه,
-  /// and للمستشفيات, المستشفيات and مستشفيات share مستشفيات. Only prefixes are taken: the
-  /// single letters ب ل ف ك begin too many words to be cut without a dictionary.
+  /// none: the article ال or لل, after a conjunction و or ف and a particle ب ك ف (وال بال كال
+  /// فال وبال وكال فبال فكال ولل فلل), then at least two letters; or the conjunction و alone,
+  /// then at least three. So والصيانه, وبالصيانه, الصيانه and صيانه share the stem صيانه, and
+  /// فللمستشفيات, المستشفيات and مستشفيات share مستشفيات. Queries and the index use this stem;
+  /// the one-letter particles alone (بمدينه) are only indexed, see `stems(_:)`.
   public static func stem(_ word: String) -> String? {
     // Most words start with none of و ب ك ف ل ا: answered without copying the word.
     guard let first = word.unicodeScalars.first, stemInitials.contains(first) else { return nil }
-    var letters = Array(word.unicodeScalars)
-    func strip(_ prefix: [Unicode.Scalar], leaving minimum: Int) -> Bool {
-      guard letters.count - prefix.count >= minimum, letters.starts(with: prefix) else { return false }
-      letters.removeFirst(prefix.count)
-      return true
+    let letters = Array(word.unicodeScalars)
+    return articleCut(letters).map { string(letters[$0...]) }
+  }
+
+  /// The stems a normalised word is indexed by besides itself, at most two: its `stem`, and the
+  /// word without a one-letter particle ب ل ك ف (alone, or after the conjunction و or ف) when
+  /// at least three letters remain: لاداره gives اداره, بمدينه مدينه, وبمدينه بمدينه and
+  /// مدينه. A dictionary would know that ك in كامل is the word's own; without one the stripped
+  /// form is indexed as an additional stem and the word itself stays indexed, while a query
+  /// keeps the particle (`stem` never cuts it), so كامل typed finds كامل, not امل; مدينه typed
+  /// finds بمدينه.
+  public static func stems(_ word: String) -> [String] {
+    var stems: [String] = []
+    appendStems(of: word, to: &stems)
+    return stems
+  }
+
+  static func appendStems(of word: String, to stems: inout [String]) {
+    guard let first = word.unicodeScalars.first, stemInitials.contains(first) else { return }
+    let letters = Array(word.unicodeScalars)
+    let article = articleCut(letters)
+    if let article { stems.append(string(letters[article...])) }
+    // A particle that cuts no more than the article rule (بالمدينه, للمستشفيات) adds nothing.
+    if let particle = particleCut(letters), particle > article ?? 0 { stems.append(string(letters[particle...])) }
+  }
+
+  /// How many letters the article rule of `stem` cuts from `letters` (not empty), or nil.
+  /// Decided by the first letters, without trying each prefix in turn (the index build stems
+  /// every word of 100k tenders).
+  private static func articleCut(_ letters: [Unicode.Scalar]) -> Int? {
+    let count = letters.count
+    // ال or لل at `index`, with at least two letters after it.
+    func article(at index: Int) -> Bool {
+      count - index >= 4 && (letters[index] == "ا" || letters[index] == "ل") && letters[index + 1] == "ل"
     }
-    var stripped = articleAfterParticle.contains { strip($0, leaving: 2) }
-    if !stripped, strip(conjunction, leaving: 3) { stripped = true }
-    if articles.contains(where: { strip($0, leaving: 2) }) { stripped = true }
-    guard stripped else { return nil }
+    switch letters[0] {
+    case "ا": return count >= 4 && letters[1] == "ل" ? 2 : nil
+    case "ل": return count >= 4 && letters[1] == "ل" ? 2 : nil
+    case "ب", "ك": return count >= 5 && letters[1] == "ا" && letters[2] == "ل" ? 3 : nil
+    case "و", "ف":
+      // وال ولل فال فلل, then وبال وكال فبال فكال, then و alone
+      if article(at: 1) { return 3 }
+      if count >= 6, letters[1] == "ب" || letters[1] == "ك", letters[2] == "ا", letters[3] == "ل" { return 4 }
+      return letters[0] == "و" && count > 3 ? 1 : nil
+    default: return nil
+    }
+  }
+
+  /// How many letters a one-letter particle (after a conjunction, or alone) takes from
+  /// `letters`, leaving an Arabic letter and at least `minimumParticleStem` letters; or nil.
+  private static func particleCut(_ letters: [Unicode.Scalar]) -> Int? {
+    let count = letters.count
+    if count > 2, letters[0] == "و" || letters[0] == "ف", isParticle(letters[1]),
+      count - 2 >= minimumParticleStem, isArabicLetter(letters[2])
+    {
+      return 2
+    }
+    // A particle alone, also where و or ف and a particle leave too little (فكره: كره).
+    if isParticle(letters[0]), count - 1 >= minimumParticleStem, isArabicLetter(letters[1]) { return 1 }
+    return nil
+  }
+
+  private static func isParticle(_ scalar: Unicode.Scalar) -> Bool {
+    scalar == "ب" || scalar == "ل" || scalar == "ك" || scalar == "ف"
+  }
+
+  private static func isArabicLetter(_ scalar: Unicode.Scalar) -> Bool { (0x0621...0x064A).contains(scalar.value) }
+
+  private static func string(_ letters: ArraySlice<Unicode.Scalar>) -> String {
     var out = String.UnicodeScalarView()
     out.append(contentsOf: letters)
     return String(out)
   }
 
+  /// Fewest letters left by cutting a one-letter particle: بنود gives نود, بيع stays whole.
+  static let minimumParticleStem = 3
   private static let stemInitials: Set<Unicode.Scalar> = ["و", "ب", "ك", "ف", "ل", "ا"]
-  private static let articleAfterParticle = ["وال", "بال", "كال", "فال"].map { Array($0.unicodeScalars) }
-  private static let conjunction = Array("و".unicodeScalars)
-  private static let articles = ["لل", "ال"].map { Array($0.unicodeScalars) }
 
   /// The text FTS5 indexes for `text`: normalised, then the stems of its words that have one
   /// (so that a search by any form of a word finds the others).
   public static func indexed(_ text: String) -> (text: String, terms: [String]) {
     let normalized = normalize(text)
     let words = split(normalized)
-    let stems = words.compactMap(stem)
+    var stems: [String] = []
+    for word in words { appendStems(of: word, to: &stems) }
     let text = stems.isEmpty ? normalized : normalized + " " + stems.joined(separator: " ")
     return (text, words + stems)
   }

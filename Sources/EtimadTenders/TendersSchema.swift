@@ -94,6 +94,11 @@ public enum TendersSchema {
     Migration("tenders.v3.compatibility_forms") { db in
       _ = try SearchIndex.rebuild(db)
     },
+    // Words are also indexed without a one-letter particle ب ل ك ف (لاداره under اداره), and
+    // the article after و or ف and a particle (وبال, فلل) is cut: rebuilt.
+    Migration("tenders.v4.particle_stems") { db in
+      _ = try SearchIndex.rebuild(db)
+    },
   ]
 
   static func seedLookups(_ db: Database) throws {

@@ -53,3 +53,17 @@ struct FieldRulesTests {
     }
   }
 }
+
+@Suite("Digits")
+struct DigitsTests {
+  @Test("zero padding is exact for any integer width, where %d would wrap to 32 bits on Linux")
+  func zeroPadded() {
+    #expect(Digits.zeroPadded(300_000_000_000, width: 12) == "300000000000")
+    #expect(Digits.zeroPadded(Int64(7), width: 12) == "000000000007")
+    #expect(Digits.zeroPadded(Int64.max, width: 4) == "9223372036854775807")
+    #expect(Digits.zeroPadded(5, width: 2) == "05")
+    #expect(Digits.zeroPadded(0, width: 0) == "0")
+    #expect(Digits.zeroPadded(-42, width: 5) == "-0042")
+    #expect(Digits.zeroPadded(Int64.min, width: 1) == "-9223372036854775808")
+  }
+}

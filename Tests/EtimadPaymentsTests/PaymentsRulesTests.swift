@@ -146,7 +146,7 @@ struct ExportFormatTests {
     #expect(lines[0].hasPrefix("رقم العملية,وقت السداد"))
     #expect(
       lines[1]
-        == "42,2025-11-25T13:15:30+03:00,PASSPORTS,الجوازات,IQAMA_RENEWAL,\"تجديد الإقامة, \"\"سنة\"\"\",إقامة,2044556671,3000000007,SD-1,650.05,65005,ملغاة"
+        == "42,2025-11-25T13:15:30+03:00,PASSPORTS,الجوازات,IQAMA_RENEWAL,\"تجديد الإقامة, \"\"سنة\"\"\",إقامة,\"\t2044556671\",\"\t3000000007\",\"\tSD-1\",650.05,65005,ملغاة"
     )
   }
 
@@ -156,7 +156,8 @@ struct ExportFormatTests {
     var english: [UInt8] = []
     ExportWriter(format: .csv, arabic: false).append(row, to: &english)
     #expect(
-      String(decoding: english, as: UTF8.self).hasSuffix(",IQAMA,2044556671,3000000007,SD-1,650.05,65005,CANCELLED\r\n")
+      String(decoding: english, as: UTF8.self).hasSuffix(
+        ",IQAMA,\"\t2044556671\",\"\t3000000007\",\"\tSD-1\",650.05,65005,CANCELLED\r\n")
     )
     var lines: [UInt8] = []
     ExportWriter(format: .jsonLines, arabic: true).append(row, to: &lines)
@@ -170,8 +171,44 @@ struct ExportFormatTests {
           id: 1, paidTime: 0, amount: 1, state: state.rawValue,
           texts: ["S", "s", "V", "v", "BORDER_NUMBER", "3", "4", "R"]),
         to: &arabic)
-      #expect(String(decoding: arabic, as: UTF8.self).hasSuffix(",رقم حدود,3,4,R,0.01,1,\(state.arabicName)\r\n"))
+      #expect(
+        String(decoding: arabic, as: UTF8.self).hasSuffix(
+          ",رقم حدود,\"\t3\",\"\t4\",\"\tR\",0.01,1,\(state.arabicName)\r\n"))
     }
+  }
+
+  @Test(
+    "CSV: a cell a spreadsheet would run as a formula is quoted after a single quote (OWASP)",
+    arguments: [
+      ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+      ("+1+1", "\"'+1+1\""), ("-2-3", "\"'-2-3\""), ("@SUM(A1)", "\"'@SUM(A1)\""),
+      ("\t=1+1", "\"'\t=1+1\""), ("\r=1+1", "\"'\r=1+1\""),
+      // Elsewhere in a cell these are text; an empty cell stays empty
+      ("a=1", "a=1"), ("1-2", "1-2"), ("", ""), ("جوازات", "جوازات"),
+    ])
+  func formulaCells(text: String, cell: String) {
+    var out: [UInt8] = []
+    var value = text
+    value.withUTF8 { ExportWriter.csvField($0, into: &out) }
+    #expect(String(decoding: out, as: UTF8.self) == cell)
+  }
+
+  @Test("CSV: identifiers are text after a tab, or after a single quote when they begin like a formula")
+  func identifierCells() {
+    func cell(_ text: String) -> String {
+      var out: [UInt8] = []
+      var value = text
+      value.withUTF8 { ExportWriter.csvField($0, identifier: true, into: &out) }
+      return String(decoding: out, as: UTF8.self)
+    }
+    #expect(cell("300000000007") == "\"\t300000000007\"")
+    #expect(cell("00012345678901234567") == "\"\t00012345678901234567\"")
+    #expect(cell("-10-10-10") == "\"'-10-10-10\"")
+    #expect(cell("") == "")
+    #expect(
+      ExportWriter.identifierFields.enumerated().filter(\.element).map { ExportWriter.textFields[$0.offset] } == [
+        "beneficiary_number", "customer_number", "sadad_reference",
+      ])
   }
 
   @Test("JSON Lines parse back with the same values")

@@ -73,8 +73,9 @@ struct PaymentsExportTests {
           #expect(row[0] == payment.paymentID)
           #expect(row[2] == payment.sectorCode && row[4] == payment.serviceCode)
           #expect(row[5] == payment.serviceName.en)
-          #expect(row[7] == payment.beneficiary.number && row[8] == payment.customerNumber)
-          #expect(row[9] == payment.sadadReference)
+          // Identifiers are text to a spreadsheet: one tab before them
+          #expect(row[7] == "\t" + payment.beneficiary.number && row[8] == "\t" + payment.customerNumber)
+          #expect(row[9] == "\t" + payment.sadadReference)
           #expect(row[10] == Halalas(payment.amount.amountHalalas).riyals)
           #expect(row[11] == String(payment.amount.amountHalalas))
           let time = try #require(Self.time(row[1]))
@@ -106,6 +107,54 @@ struct PaymentsExportTests {
             })
         }
         #expect(reversed == ["filter.paid_from:PERIOD_REVERSED", "filter.paid_to:PERIOD_REVERSED"])
+      }
+    }
+  }
+
+  @Test("CSV cells a spreadsheet would run as formulas arrive neutralised; identifiers arrive as text")
+  func formulaCells() async throws {
+    try await TestDaemon.with { daemon in
+      // Given a service whose names an operator typed as formulas, and payments whose SADAD
+      // reference begins with a dash and whose customer numbers are long or begin with zeros
+      try await daemon.daemon.database.pool.write { db in
+        try PaymentsCatalogue.addService(
+          db,
+          .init(
+            sectorCode: "PASSPORTS", code: "FORMULA", nameAr: "@SUM(1+1)",
+            nameEn: "=HYPERLINK(\"http://x.example\",\"x\")",
+            fee: 0))
+      }
+      let agencyConfig = try await daemon.sectorAgency("PASSPORTS")
+      try await daemon.withIndividuals { citizen, _ in
+        try await EtimadClient.withClient(agencyConfig) { agency in
+          _ = try await agency.record(service: "FORMULA", customer: "000123456789", sadad: "-10-10-10")
+          _ = try await agency.record(service: "FORMULA", customer: "12345678901234567890", sadad: "000000000123")
+        }
+        for arabic in [false, true] {
+          // When the citizen exports them as CSV
+          let (csv, rows, _) = try await Self.export(citizen, format: .csv, arabic: arabic)
+          #expect(rows == 2)
+          let text = String(decoding: csv.dropFirst(3), as: UTF8.self)
+          let table = CSV.rows(text).dropFirst()
+          // Then no cell begins with = + - @ tab or CR, except the identifiers' own tab before text
+          for row in table {
+            for (column, cell) in zip(ExportWriter.columns, row) {
+              guard let first = cell.unicodeScalars.first else { continue }
+              if ExportWriter.identifierColumns.contains(column), first == "\t" {
+                #expect(cell.dropFirst().allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }, "\(column) \(cell)")
+              } else {
+                #expect(!"=+-@\t\r".unicodeScalars.contains(first), "\(column) \(cell.debugDescription)")
+              }
+            }
+          }
+          #expect(
+            table.map { $0[5] }.allSatisfy { $0 == (arabic ? "'@SUM(1+1)" : "'=HYPERLINK(\"http://x.example\",\"x\")") }
+          )
+          // The references that begin like formulas keep their characters after the quote
+          #expect(Set(table.map { $0[9] }) == ["'-10-10-10", "\t000000000123"])
+          #expect(Set(table.map { $0[8] }) == ["\t000123456789", "\t12345678901234567890"])
+          #expect(text.contains("\"\t000123456789\""))
+        }
       }
     }
   }

@@ -71,6 +71,44 @@ struct TendersSearchTests {
     }
   }
 
+  @Test("a word carrying a one-letter particle ب ل ك ف is found by the word without it")
+  func particles() async throws {
+    let clock = TendersTests.clock()
+    try await TestDaemon.with(clock: clock) { daemon in
+      try await EtimadClient.withClient(try await daemon.tendersAgency("MOH")) { agency in
+        try await EtimadClient.withClient(daemon.publicClient()) { anonymous in
+          // Given real titles whose words carry ل, ب, و + ب + ال, and plain forms beside them
+          for (reference, name) in [
+            ("L-1", "توريد أجهزة حاسب آلي لإدارة التعليم بمحافظة الخرج"),
+            ("L-2", "صيانة وتشغيل شبكات المياه بمدينة الرياض"),
+            ("L-3", "ترميم مدينة الحجاج"),
+            ("L-4", "نظافة المساجد بمكة المكرمة وبالمدينة المنورة"),
+            ("L-5", "تجديد كامل لمبنى الإسعاف"),
+            ("L-6", "تأهيل مركز الأمل"),
+          ] {
+            _ = try await agency.publish(sampleTender(reference: reference, name: name, now: clock.now))
+          }
+          func found(_ query: String) async throws -> Set<String> {
+            Set(try await anonymous.searchAllTenders(query).map(\.referenceNumber))
+          }
+          // When the public searches the words without the particle, then the prefixed forms are found
+          #expect(try await found("ادارة التعليم") == ["L-1"])
+          #expect(try await found("إدارة") == ["L-1"])
+          #expect(try await found("محافظة الخرج") == ["L-1"])
+          #expect(try await found("مدينة") == ["L-2", "L-3", "L-4"])
+          #expect(try await found("المدينة المنورة") == ["L-4"])
+          #expect(try await found("مبنى الإسعاف") == ["L-5"])
+          // A particle typed is kept: it may be the word's own letter (كامل is not ك + امل)
+          #expect(try await found("بمدينة") == ["L-2"])
+          #expect(try await found("كامل") == ["L-5"])
+          #expect(try await found("لإدارة") == ["L-1"])
+          // And the last word half typed completes to the stems too
+          #expect(try await found("مدين") == ["L-2", "L-3", "L-4"])
+        }
+      }
+    }
+  }
+
   @Test("quotes, operators and SQL fragments are searched literally")
   func literalText() async throws {
     let clock = TendersTests.clock()

@@ -78,4 +78,35 @@ struct ArabicNormalizerTests {
     #expect(ArabicNormalizer.words("  \"quoted\" OR NOT* ^x:y ") == ["quoted", "or", "not", "x", "y"])
     #expect(ArabicNormalizer.words("") == [])
   }
+
+  @Test(
+    "words of real titles are indexed without their article, conjunction and one-letter particle",
+    arguments: [
+      // Articles, after a conjunction and a particle (the query's stem too)
+      ("الصيانه", ["صيانه"]), ("والصيانه", ["صيانه"]), ("بالمستشفي", ["مستشفي"]), ("للمستشفيات", ["مستشفيات"]),
+      ("وبالمدينه", ["مدينه"]), ("فللمستشفيات", ["مستشفيات"]), ("وكالاجهزه", ["اجهزه"]),
+      // One-letter particles: لإدارة, بمدينة, كمشروع, فبمدينة, ولإدارة, لمبنى
+      ("لاداره", ["اداره"]), ("بمدينه", ["مدينه"]), ("كمشروع", ["مشروع"]), ("فبمدينه", ["مدينه"]),
+      ("لمبني", ["مبني"]), ("بمحافظه", ["محافظه"]),
+      // و alone is the query's stem; و with a particle is indexed under both
+      ("ولاداره", ["لاداره", "اداره"]), ("وبمدينه", ["بمدينه", "مدينه"]),
+      // Three letters must remain: بيع, فلل (villas) and وبنك stay whole; فكره keeps كره
+      ("بيع", []), ("فلل", []), ("وبنك", ["بنك"]), ("فكره", ["كره"]),
+      // A particle before a digit is no particle; words without these initials have no stem
+      ("ب2025", []), ("مدينه", []), ("توريد", []), ("الم", []), ("ولد", []),
+    ])
+  func indexedStems(word: String, stems: [String]) {
+    #expect(ArabicNormalizer.stems(word) == stems)
+  }
+
+  @Test("the index text of a real title holds each word and its stems; the query's stem keeps the particle")
+  func indexedTitle() {
+    let (text, terms) = ArabicNormalizer.indexed("توريد أجهزة حاسب آلي لإدارة التعليم بمدينة الرياض")
+    #expect(text == "توريد اجهزه حاسب الي لاداره التعليم بمدينه الرياض اداره تعليم مدينه رياض")
+    #expect(terms.contains("اداره") && terms.contains("مدينه") && terms.contains("لاداره"))
+    // A query word keeps a one-letter particle: the letter may be the word's own
+    #expect(ArabicNormalizer.stem("كامل") == nil)
+    #expect(ArabicNormalizer.stem("بمدينه") == nil)
+    #expect(ArabicNormalizer.stem("وبالمدينه") == "مدينه")
+  }
 }

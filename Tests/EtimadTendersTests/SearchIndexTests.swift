@@ -10,21 +10,24 @@ import Testing
 struct SearchIndexTests {
   static let now: Int64 = 1_780_000_000
 
+  /// An agencies table like identity's, with MOH.
+  static let agencies = Migration("test.agencies") { db in
+    try db.execute(
+      sql: """
+        CREATE TABLE agencies (code TEXT PRIMARY KEY, name_ar TEXT NOT NULL, name_en TEXT NOT NULL,
+          state TEXT NOT NULL, certificate_serial TEXT, create_time REAL NOT NULL, revoke_time REAL);
+        INSERT INTO agencies VALUES ('MOH', 'وزارة الصحة', 'Ministry of Health', 'active', NULL, 0, NULL);
+        """)
+  }
+
   /// A database with the tenders tables, an agencies table like identity's, and `count`
   /// generated tenders (every one published).
   static func database(count: Int) throws -> (EtimadDatabase, String) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenders-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let agencies = Migration("test.agencies") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE agencies (code TEXT PRIMARY KEY, name_ar TEXT NOT NULL, name_en TEXT NOT NULL,
-            state TEXT NOT NULL, certificate_serial TEXT, create_time REAL NOT NULL, revoke_time REAL);
-          INSERT INTO agencies VALUES ('MOH', 'وزارة الصحة', 'Ministry of Health', 'active', NULL, 0, NULL);
-          """)
-    }
     let database = try EtimadDatabase(
-      path: directory.appendingPathComponent("etimad.sqlite").path, migrations: [agencies] + TendersSchema.migrations,
+      path: directory.appendingPathComponent("etimad.sqlite").path,
+      migrations: [Self.agencies] + TendersSchema.migrations,
       connectionSetup: TendersArea.connectionSetup, clock: ManualClock(Date(timeIntervalSince1970: TimeInterval(now))))
     try database.pool.write { db in
       for index in 0..<count {
@@ -152,5 +155,36 @@ struct SearchIndexTests {
     }
     #expect(!found.tenders.isEmpty)
     #expect(found.tenders.allSatisfy { ArabicNormalizer.normalize($0.fields.name).contains("اجهز") })
+  }
+
+  @Test("a database indexed before the particle stems gets them from its next migration")
+  func particleStemsMigration() async throws {
+    let (database, directory) = try Self.database(count: 0)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/etimad.sqlite"
+    // Given a tender whose index row holds what the index of tenders.v3 held for لإدارة (no
+    // stem), and a migration table that stops at tenders.v3
+    try await database.pool.write { db in
+      let fields = TenderGenerator.tender(index: 0, base: Self.now, publishOffset: -86_400)
+      var named = fields
+      named.name = "توريد أجهزة حاسب آلي لإدارة التعليم"
+      let id = try TendersDemo.insert(db, named, agency: "MOH", state: .published, employee: "test", time: Self.now)
+      try db.execute(sql: "DELETE FROM tenders_fts")
+      try db.execute(
+        sql: "INSERT INTO tenders_fts (rowid, name, description, reference, agency) VALUES (?, ?, '', '', '')",
+        arguments: [id, "توريد اجهزه حاسب الي لاداره التعليم تعليم"])
+      try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'tenders.v4.particle_stems'")
+    }
+    func matches(_ database: EtimadDatabase, _ word: String) async throws -> Int {
+      try await database.read { db in
+        try Int.fetchOne(
+          db, sql: "SELECT count(*) FROM tenders_fts WHERE tenders_fts MATCH ?", arguments: ["\"" + word + "\""]) ?? 0
+      }
+    }
+    #expect(try await matches(database, "اداره") == 0)
+    // When the daemon opens it again, then the index is rebuilt with the new stems
+    let reopened = try EtimadDatabase(
+      path: path, migrations: [Self.agencies] + TendersSchema.migrations, connectionSetup: TendersArea.connectionSetup)
+    #expect(try await matches(reopened, "اداره") == 1)
   }
 }

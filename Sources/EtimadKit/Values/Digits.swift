@@ -19,4 +19,14 @@ public enum Digits {
   public static func allASCIIDigits(_ text: String) -> Bool {
     !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
   }
+
+  /// An integer in ASCII digits, zeros in front up to `width` (a minus sign first, as printf
+  /// does). For identifiers and dates instead of `String(format: "%0Nd")`, which reads a 32-bit
+  /// C `int` on Linux: a Swift `Int` above 2^31 comes out wrapped (300000000000 as -00647710720).
+  public static func zeroPadded(_ value: some BinaryInteger, width: Int) -> String {
+    let digits = String(value.magnitude)
+    let sign = value < 0 ? "-" : ""
+    let zeros = max(0, width - sign.count - digits.count)
+    return sign + String(repeating: "0", count: zeros) + digits
+  }
 }

@@ -27,7 +27,7 @@ public enum DemoData {
   public static func persons(count: Int = 200) -> [Person] {
     (0..<count).map { index in
       let citizen = index % 5 != 4
-      let prefix = (citizen ? "1" : "2") + String(format: "%08d", 10_000_000 + index * 7919 % 89_999_999)
+      let prefix = (citizen ? "1" : "2") + Digits.zeroPadded(10_000_000 + index * 7919 % 89_999_999, width: 8)
       let number = prefix + String(NationalID.checkDigit(for: prefix))
       let first = firstNames[index % firstNames.count]
       let family = familyNames[(index / firstNames.count) % familyNames.count]
@@ -36,8 +36,9 @@ public enum DemoData {
       let day = 1 + index % 28
       return Person(
         idNumber: number, idType: citizen ? "national_id" : "iqama", nameAr: "\(first.0) \(family.0)",
-        nameEn: "\(first.1) \(family.1)", birthDate: String(format: "%04d-%02d-%02d", year, month, day),
-        mobile: "+9665" + String(format: "%08d", 50_000_000 + index * 104_729 % 49_999_999),
+        nameEn: "\(first.1) \(family.1)",
+        birthDate: [(year, 4), (month, 2), (day, 2)].map { Digits.zeroPadded($0, width: $1) }.joined(separator: "-"),
+        mobile: "+9665" + Digits.zeroPadded(50_000_000 + index * 104_729 % 49_999_999, width: 8),
         nationality: citizen ? "SA" : ["EG", "IN", "PK", "JO", "YE"][index % 5])
     }
   }
