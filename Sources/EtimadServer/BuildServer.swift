@@ -147,8 +147,8 @@ public enum ServiceAreasCatalog {
 typealias EtimadGRPCServer = GRPCServer<RequestSizeLimitedTransport<HTTP2ServerTransport.Posix>>
 
 extension ServerConfig {
-  /// Request messages above this many bytes are refused by the HTTP/2 transport itself (a
-  /// stream reset); below it, `RequestSizeLimitedTransport` answers RESOURCE_EXHAUSTED.
+  /// The HTTP/2 transport's own maximum, a backstop: `OversizeMessageHandler` replaces larger
+  /// messages before they reach it.
   static let transportMessageCeiling = 4 << 20
 
   /// The HTTP/2 settings, connection management (gRFC A9) and handshake deadline.
@@ -163,6 +163,13 @@ extension ServerConfig {
     let handshake = TimeAmount.milliseconds(Int64(handshakeTimeoutSeconds * 1000))
     transport.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
       HandshakeDeadlineHandler.install(on: channel, deadline: handshake)
+    }
+    let limit = maxRequestBytes
+    transport.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+      stream.eventLoop.makeCompletedFuture {
+        try stream.pipeline.syncOperations.addHandler(
+          OversizeMessageHandler(defaultLimit: limit) { _ in limit }, position: .first)
+      }
     }
     return transport
   }

@@ -56,14 +56,14 @@ struct HostileInputTests {
     }
   }
 
-  @Test("a 3.9 MiB request is RESOURCE_EXHAUSTED at once, and health answers meanwhile")
+  @Test("3.9 MiB and 9 MiB requests are RESOURCE_EXHAUSTED at once, and health answers meanwhile")
   func oversizeRequest() async throws {
     try await TestDaemon.with { daemon in
       try await EtimadClient.withClient(daemon.publicClient(language: "en")) { client in
-        let query = String(repeating: "صيانة ", count: 380_000)
         try await withThrowingTaskGroup(of: Void.self) { group in
-          for _ in 0..<4 {
+          for copies in [380_000, 380_000, 380_000, 880_000] {
             group.addTask {
+              let query = String(repeating: "صيانة ", count: copies)
               do {
                 _ = try await client.tenders.searchTenders(.with { $0.query = query })
                 Issue.record("accepted")

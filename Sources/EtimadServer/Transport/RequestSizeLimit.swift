@@ -1,8 +1,8 @@
 import GRPCCore
 
 /// A server transport whose request messages are held to a size per method: a larger message
-/// is answered RESOURCE_EXHAUSTED with the limit in the status message, before any decoding,
-/// instead of the stream reset (CANCELLED) the HTTP/2 transport gives past its own maximum.
+/// (or the marker `OversizeMessageHandler` left in its place) is answered RESOURCE_EXHAUSTED
+/// with the limit in the status message, before any decoding.
 /// Methods that take large messages (uploads) get their own limit in `perMethod`.
 struct RequestSizeLimitedTransport<Base: ServerTransport>: ServerTransport {
   typealias Bytes = Base.Bytes
@@ -23,10 +23,12 @@ struct RequestSizeLimitedTransport<Base: ServerTransport>: ServerTransport {
       let limit = perMethod[stream.descriptor.fullyQualifiedMethod] ?? defaultLimit
       let inbound = RPCAsyncSequence(
         wrapping: stream.inbound.map { part in
-          if case .message(let bytes) = part, bytes.count > limit {
+          guard case .message(let bytes) = part else { return part }
+          let size = bytes.withUnsafeBytes { OversizeMessageHandler.oversizeLength($0) } ?? bytes.count
+          if size > limit {
             throw RPCError(
               code: .resourceExhausted,
-              message: "The request message has \(bytes.count) bytes; this method accepts at most \(limit).")
+              message: "The request message has \(size) bytes; this method accepts at most \(limit).")
           }
           return part
         })

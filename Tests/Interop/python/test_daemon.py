@@ -102,6 +102,7 @@ def test_more_concurrent_calls_than_the_stream_limit_all_succeed(daemon, public_
         watches[0].cancel()
         # Then none failed: the 101st waited for a stream instead of the connection being reset
         assert next(watches[100]).status == SERVING
+        watches[1].cancel()
         assert stub.Check(health_pb2.HealthCheckRequest(), timeout=RPC_TIMEOUT_S).status == SERVING
     finally:
         for watch in watches:
@@ -120,15 +121,17 @@ def test_long_service_name_error_keeps_trailers_small(health):
     assert sum(len(k) + len(v) for k, v in trailers) + len(raised.value.details() or "") < 8 * 1024
 
 
-def test_oversize_request_is_resource_exhausted(health):
-    # Given a request far above the 64 KiB request limit
-    request = health_pb2.HealthCheckRequest(service="x" * 3_000_000)
+@pytest.mark.parametrize("size", [3_000_000, 9_000_000], ids=["3MB", "9MB"])
+def test_oversize_request_is_resource_exhausted(health, size):
+    # Given a request far above the 64 KiB request limit (and above the transport's 4 MiB)
+    request = health_pb2.HealthCheckRequest(service="x" * size)
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as raised:
         health.Check(request, timeout=RPC_TIMEOUT_S)
-    # Then it is refused as too large, at once
+    # Then it is refused as too large, at once, and the connection goes on
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert time.monotonic() - started < RPC_TIMEOUT_S
+    assert health.Check(health_pb2.HealthCheckRequest(), timeout=RPC_TIMEOUT_S).status == SERVING
 
 
 def test_health_check_of_unknown_service_is_not_found(health):
