@@ -5,6 +5,10 @@ import Logging
 /// The debts area as the daemon assembles it: migrations, services, access rules, jobs, demo data.
 public enum DebtsArea {
   /// Forward-only migrations of the area, applied after identity's.
+  /// The area as the daemon registers it (`ServiceAreasCatalog.all`).
+  public static let definition = ServiceAreaDefinition(
+    name: "debts", migrations: migrations, make: make, seedDemo: seedDemo)
+
   public static let migrations: [Migration] = DebtsSchema.migrations
 
   /// How often the daemon looks for instalment plans to mark DEFAULTED (reads also evaluate

@@ -68,6 +68,36 @@ public struct ServiceArea: Sendable {
   }
 }
 
+/// A service area as the daemon registers it: everything the server (services, access rules,
+/// jobs), health and reflection (service names), the database (migrations, connection setup)
+/// and `etimadd demo` need from it, in one value. Each area module declares one
+/// (`DebtsArea.definition`); the daemon reads them all from ONE list
+/// (`ServiceAreasCatalog.all`), so a new area is registered by adding it there.
+public struct ServiceAreaDefinition: Sendable {
+  /// Short name, such as `debts`, for logs.
+  public let name: String
+  /// Forward-only migrations, named `<area>.vN.<what>`, applied in the list's order.
+  public let migrations: [Migration]
+  /// What every database connection needs from the area (SQL functions).
+  public let connectionSetup: [EtimadDatabase.ConnectionSetup]
+  /// Builds the area's services, access rules and jobs from the daemon's context.
+  public let make: @Sendable (AreaContext) throws -> ServiceArea
+  /// Seeds the area's demo data; returns lines for `etimadd demo` to print.
+  public let seedDemo: @Sendable (DemoContext) async throws -> [String]
+
+  public init(
+    name: String, migrations: [Migration], connectionSetup: [EtimadDatabase.ConnectionSetup] = [],
+    make: @escaping @Sendable (AreaContext) throws -> ServiceArea,
+    seedDemo: @escaping @Sendable (DemoContext) async throws -> [String] = { _ in [] }
+  ) {
+    self.name = name
+    self.migrations = migrations
+    self.connectionSetup = connectionSetup
+    self.make = make
+    self.seedDemo = seedDemo
+  }
+}
+
 /// What `etimadd demo` hands to an area to seed its demo data.
 public struct DemoContext: Sendable {
   public let database: EtimadDatabase

@@ -3,6 +3,10 @@ import EtimadKit
 /// The payments area as the daemon assembles it: migrations, services, access rules, jobs, demo data.
 public enum PaymentsArea {
   /// Forward-only migrations of the area, applied after identity's.
+  /// The area as the daemon registers it (`ServiceAreasCatalog.all`).
+  public static let definition = ServiceAreaDefinition(
+    name: "payments", migrations: migrations, make: make, seedDemo: seedDemo)
+
   public static let migrations: [Migration] = PaymentsSchema.migrations
 
   public static func make(_ context: AreaContext) throws -> ServiceArea {

@@ -113,25 +113,33 @@ public func buildServer(
     }
     metrics = endpoint
   }
+  let listeners = Listeners(
+    config: config, health: health, serviceNames: names, logger: logger, publicServer: publicServer,
+    agencyServer: agencyServer, publicTransport: publicTransport, agencyTransport: agencyTransport)
   return EtimadDaemon(
     config: config, identity: identity, database: database, health: health, registry: registry,
-    publicServer: publicServer, agencyServer: agencyServer, publicTransport: publicTransport,
-    agencyTransport: agencyTransport, metrics: metrics, metricsPort: metricsPort,
-    serviceNames: names, outbox: OutboxWorker(database: database, gateway: gateway, logger: logger),
-    jobs: areas.flatMap(\.jobs) + [storage.job, MemoryTrim.job], logger: logger)
+    listeners: listeners, metrics: metrics, metricsPort: metricsPort,
+    outbox: OutboxWorker(database: database, gateway: gateway, logger: logger),
+    jobs: PeriodicJobs(jobs: areas.flatMap(\.jobs) + [storage.job, MemoryTrim.job], logger: logger))
 }
 
-/// The service areas' schema, in the order their migrations apply.
+/// The service areas of the daemon, registered in ONE list that the server, health,
+/// reflection, the migrations and `etimadd demo` all read. Identity comes first and apart:
+/// every other area authenticates through it.
 public enum ServiceAreasCatalog {
-  public static let migrations: [Migration] =
-    IdentitySchema.migrations + DebtsArea.migrations + PaymentsArea.migrations + TendersArea.migrations
+  /// Every area beyond identity, in the order their migrations apply.
+  public static let all: [ServiceAreaDefinition] = [
+    DebtsArea.definition, PaymentsArea.definition, TendersArea.definition,
+  ]
+
+  public static let migrations: [Migration] = IdentitySchema.migrations + all.flatMap(\.migrations)
 
   /// What every database connection needs from the areas (SQL functions).
-  public static let connectionSetup: [EtimadDatabase.ConnectionSetup] = TendersArea.connectionSetup
+  public static let connectionSetup: [EtimadDatabase.ConnectionSetup] = all.flatMap(\.connectionSetup)
 
   /// The service areas beyond identity, each assembled from the shared context.
   static func areas(_ context: AreaContext) throws -> [ServiceArea] {
-    [try DebtsArea.make(context), try PaymentsArea.make(context), try TendersArea.make(context)]
+    try all.map { try $0.make(context) }
   }
 
   /// The SMS gateway the configuration names.

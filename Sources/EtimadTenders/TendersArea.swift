@@ -3,6 +3,10 @@ import EtimadKit
 /// The tenders area as the daemon assembles it: migrations, services, access rules, jobs, demo data.
 public enum TendersArea {
   /// Forward-only migrations of the area, applied after identity's.
+  /// The area as the daemon registers it (`ServiceAreasCatalog.all`).
+  public static let definition = ServiceAreaDefinition(
+    name: "tenders", migrations: migrations, connectionSetup: connectionSetup, make: make, seedDemo: seedDemo)
+
   public static let migrations: [Migration] = TendersSchema.migrations
 
   /// Every connection gets the search's ranking function (`TenderRank`).

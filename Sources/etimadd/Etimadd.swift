@@ -123,7 +123,7 @@ extension Etimadd {
         let daemon = try await buildServer(config: config, logger: logger)
         let group = ServiceGroup(
           configuration: .init(
-            services: [.init(service: daemon)],
+            services: daemon.services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger

@@ -22,7 +22,7 @@ struct ShutdownTests {
     logger.logLevel = .warning
     let daemon = try await buildServer(config: config, logger: logger)
     let group = ServiceGroup(
-      configuration: .init(services: [.init(service: daemon)], gracefulShutdownSignals: [], logger: logger))
+      configuration: .init(services: daemon.services, gracefulShutdownSignals: [], logger: logger))
     let stopped = Flag()
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask {
@@ -31,8 +31,10 @@ struct ShutdownTests {
       }
       let endpoints = try await daemon.endpoints()
       while daemon.health.status(of: "") != .serving { try await Task.sleep(for: .milliseconds(5)) }
+      // A generous deadline: on a loaded machine the watch may take a while to see both statuses.
       let configuration = EtimadClient.Configuration(
-        host: "127.0.0.1", port: endpoints.publicPort, trustRootsPEM: [daemon.identity.developmentCA.certificatePEM])
+        host: "127.0.0.1", port: endpoints.publicPort, trustRootsPEM: [daemon.identity.developmentCA.certificatePEM],
+        defaultTimeout: .seconds(60))
       try await EtimadClient.withClient(configuration) { client in
         // Given a client watching the daemon's health
         let seen = try await client.health.watch(.init()) { response in

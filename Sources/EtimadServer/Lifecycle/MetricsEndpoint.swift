@@ -2,11 +2,12 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Prometheus
+import ServiceLifecycle
 import Synchronization
 
 /// Serves the Prometheus text format at `GET /metrics` on a plain-HTTP port of its own
 /// (loopback by default), apart from the gRPC listeners.
-final class MetricsEndpoint: Sendable {
+final class MetricsEndpoint: Service, Sendable {
   let registry: PrometheusCollectorRegistry
   let host: String
   let port: Int
@@ -33,12 +34,16 @@ final class MetricsEndpoint: Sendable {
     return channel.localAddress?.port ?? port
   }
 
-  /// Runs until closed by `close()` or cancelled.
+  /// Serves until graceful shutdown, `close()` or cancellation.
   func run() async throws {
     guard let channel = channel.withLock({ $0 }) else { return }
-    try await withTaskCancellationHandler {
-      try await channel.closeFuture.get()
-    } onCancel: {
+    try await withGracefulShutdownHandler {
+      try await withTaskCancellationHandler {
+        try await channel.closeFuture.get()
+      } onCancel: {
+        channel.close(promise: nil)
+      }
+    } onGracefulShutdown: {
       channel.close(promise: nil)
     }
   }

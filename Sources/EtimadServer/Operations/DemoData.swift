@@ -89,8 +89,8 @@ public enum DemoData {
     let demo = DemoContext(
       database: database, persons: persons.map(\.idNumber), accounts: accounts, agencies: agencies.map(\.code),
       now: Date())
-    for seed in [DebtsArea.seedDemo, PaymentsArea.seedDemo, TendersArea.seedDemo] {
-      lines += try await seed(demo)
+    for area in ServiceAreasCatalog.all {
+      lines += try await area.seedDemo(demo)
     }
     lines.append("accounts (password \(password)): " + chosen.map(\.idNumber).joined(separator: ", "))
     lines.append(

@@ -46,7 +46,7 @@ struct TestDaemon: Sendable {
     logger.logLevel = .warning
     let daemon = try await buildServer(config: config, logger: logger, clock: clock)
     let group = ServiceGroup(
-      configuration: .init(services: [.init(service: daemon)], gracefulShutdownSignals: [], logger: logger))
+      configuration: .init(services: daemon.services, gracefulShutdownSignals: [], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
       let endpoints = try await daemon.endpoints()
