@@ -1,7 +1,7 @@
 import EtimadKit
 
 /// Why a rule refused an action. Each case maps to one gRPC status and ErrorInfo reason.
-public enum DebtRuleError: Error, Sendable, Hashable {
+public enum DebtRuleError: DomainError, Hashable {
   case debtNotDraft(DebtRules.State)
   case debtNotUnderReview(DebtRules.State)
   case debtNotOutstanding(DebtRules.State)

@@ -104,7 +104,7 @@ enum DebtsDemo {
       arguments: [planned.id, reliefID, balance.value, time])
     let planID = db.lastInsertedRowID
     try db.execute(sql: "UPDATE debt_relief_requests SET plan_id = ? WHERE id = ?", arguments: [planID, reliefID])
-    let amounts = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: 6) }
+    let amounts = try PlanRules.split(balance, into: 6)
     for (number, (due, amount)) in zip(PlanRules.dueDates(first: today.adding(days: 20), count: 6), amounts)
       .enumerated()
     {

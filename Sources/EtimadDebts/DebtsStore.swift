@@ -146,7 +146,7 @@ public struct DebtsStore: DebtStorage {
   ) async throws -> Etimad_Debts_V1_UpdateDebtResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, id, caller)
-      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .edit) }
+      _ = try DebtRules.next(row.state, .edit)
       var violations: DebtValidation.Violations = []
       let fields = DebtValidation.fields(
         call.request.debt, paths: paths, base: row.fields, prefix: "debt.", into: &violations)
@@ -180,7 +180,7 @@ public struct DebtsStore: DebtStorage {
   ) async throws -> Response {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, id, caller)
-      let next = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, action) }
+      let next = try DebtRules.next(row.state, action)
       let employee = caller.employee
       let time = now.timeIntervalSince1970
       switch action {
@@ -189,16 +189,12 @@ public struct DebtsStore: DebtStorage {
           sql: "UPDATE debts SET state = ?, submitted_by = ?, submit_time = ?, update_time = ? WHERE id = ?",
           arguments: [next.rawValue, employee, time, time, id])
       case .approve:
-        try rule { () throws(DebtRuleError) in
-          try DebtRules.checkFourEyes(submitter: row.submittedBy, decider: employee)
-        }
+        try DebtRules.checkFourEyes(submitter: row.submittedBy, decider: employee)
         try db.execute(
           sql: "UPDATE debts SET state = ?, approved_by = ?, approve_time = ?, update_time = ? WHERE id = ?",
           arguments: [next.rawValue, employee, time, time, id])
       default:
-        try rule { () throws(DebtRuleError) in
-          try DebtRules.checkFourEyes(submitter: row.submittedBy, decider: employee)
-        }
+        try DebtRules.checkFourEyes(submitter: row.submittedBy, decider: employee)
         try db.execute(
           sql: "UPDATE debts SET state = ?, review_note = ?, update_time = ? WHERE id = ?",
           arguments: [next.rawValue, note, time, id])
@@ -254,9 +250,9 @@ public struct DebtsStore: DebtStorage {
         arguments: [row.agencyCode, reference, row.id, key, row.id, key])
       if let seen, seen[0] as Bool { throw DebtsErrors.sadadReferenceUsed }
       if let seen, seen[1] as Bool { throw DebtsErrors.paymentAlreadyCredited }
-      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .post) }
+      _ = try DebtRules.next(row.state, .post)
       let balance = try Ledger.balance(db, debt: row)
-      try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+      try DebtRules.checkAmount(amount, balance: balance)
       let posted = try Ledger.post(
         db, debt: row, kind: .payment, delta: Halalas(-amount.value), effectiveTime: paidTime, caller: caller,
         requestID: call.requestID, sadadReference: reference, now: now)

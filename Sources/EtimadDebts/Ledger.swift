@@ -41,7 +41,7 @@ enum Ledger {
     let after = try balance.adding(delta)
     guard after.value >= 0 else { throw DebtRuleError.amountExceedsBalance(balance).etimadError }
     let action: DebtRules.Action = kind == .cancellation ? .cancel : DebtRules.movementAction(balanceAfter: after)
-    let state = try rule { () throws(DebtRuleError) in try DebtRules.next(debt.state, action) }
+    let state = try DebtRules.next(debt.state, action)
     let actor = caller.recordedAs
     try db.execute(
       sql: """
@@ -80,7 +80,7 @@ enum Ledger {
     _ db: Database, debtID: Int64, closedAs state: DebtRules.State, except source: String?, requestID: String,
     now: Date
   ) throws {
-    let next = try rule { () throws(DebtRuleError) in try RequestRules.next(.pending, .reject) }
+    let next = try RequestRules.next(.pending, .reject)
     let note = PlatformNote.debtClosed(state)
     for (table, kind) in [("debt_change_requests", "change-request"), ("debt_relief_requests", "relief-request")] {
       let ids = try db.fetchAll(
@@ -121,11 +121,6 @@ enum Ledger {
       $0.sourceRequestID = row["source"] ?? ""
     }
   }
-}
-
-/// Runs a pure rule, reporting its refusal as the caller's error.
-func rule<T>(_ body: () throws(DebtRuleError) -> T) throws(EtimadError) -> T {
-  do { return try body() } catch { throw error.etimadError }
 }
 
 /// A row of `instalment_plans` with its instalments.
@@ -194,7 +189,7 @@ struct PlanRow: Sendable {
   }
 
   func move(_ db: Database, _ action: PlanRules.Action, now: Date) throws {
-    let next = try rule { () throws(DebtRuleError) in try PlanRules.next(state, action) }
+    let next = try PlanRules.next(state, action)
     try db.execute(
       sql: "UPDATE instalment_plans SET state = ?, close_time = ? WHERE id = ?",
       arguments: [next.rawValue, now.timeIntervalSince1970, id])

@@ -25,11 +25,11 @@ extension DebtsStore {
   ) async throws -> Etimad_Debts_V1_CreateChangeRequestResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, debtID, caller)
-      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
+      _ = try DebtRules.next(row.state, .request)
       try Self.refuseSecondPending(db, table: "debt_change_requests", debtID: debtID, kind: change.kind)
       let balance = try Ledger.balance(db, debt: row)
       if let amount = change.amount {
-        try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+        try DebtRules.checkAmount(amount, balance: balance)
       }
       if change.kind == "PAYMENT", let key = Self.referenceKey(change.paymentReference) {
         try Self.refuseCredited(db, debtID: row.id, key: key)
@@ -38,7 +38,7 @@ extension DebtsStore {
         try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       }
       // Created NEW and submitted in the same transaction.
-      let state = try rule { () throws(DebtRuleError) in try RequestRules.next(.new, .submit) }
+      let state = try RequestRules.next(.new, .submit)
       try db.execute(
         sql: """
           INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, raised_by_employee, amount,
@@ -104,10 +104,8 @@ extension DebtsStore {
   ) async throws -> Etimad_Debts_V1_WithdrawChangeRequestResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let (request, _) = try changeRequest(db, id, caller)
-      try rule { () throws(DebtRuleError) in
-        try RequestRules.authorize(.withdraw, raiser: request.raiser, actor: caller.actor)
-      }
-      let next = try rule { () throws(DebtRuleError) in try RequestRules.next(request.state, .withdraw) }
+      try RequestRules.authorize(.withdraw, raiser: request.raiser, actor: caller.actor)
+      let next = try RequestRules.next(request.state, .withdraw)
       try db.execute(
         sql: "UPDATE debt_change_requests SET state = ?, decide_time = ? WHERE id = ?",
         arguments: [next.rawValue, now.timeIntervalSince1970, id])
@@ -126,10 +124,8 @@ extension DebtsStore {
       db, now in
       let (request, row) = try changeRequest(db, id, caller)
       let action: RequestRules.Action = approve ? .approve : .reject
-      try rule { () throws(DebtRuleError) in
-        try RequestRules.authorize(action, raiser: request.raiser, actor: caller.actor)
-      }
-      let next = try rule { () throws(DebtRuleError) in try RequestRules.next(request.state, action) }
+      try RequestRules.authorize(action, raiser: request.raiser, actor: caller.actor)
+      let next = try RequestRules.next(request.state, action)
       var movement: Etimad_Debts_V1_DebtMovement?
       if approve {
         movement = try apply(db, request, to: row, caller: caller, requestID: call.requestID, now: now)
@@ -157,13 +153,13 @@ extension DebtsStore {
   private func apply(
     _ db: Database, _ request: ChangeRequestRow, to row: DebtRow, caller: DebtCaller, requestID: String, now: Date
   ) throws -> Etimad_Debts_V1_DebtMovement? {
-    _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
+    _ = try DebtRules.next(row.state, .request)
     let source = "change-request/\(request.id)"
     let balance = try Ledger.balance(db, debt: row)
     switch request.kind {
     case "PAYMENT":
       let amount = Halalas(request.amount ?? 0)
-      try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+      try DebtRules.checkAmount(amount, balance: balance)
       // The payer's reference goes with the movement, so the same payment is not credited
       // again by its SADAD notice or by another request.
       let key = Self.referenceKey(request.paymentReference)
@@ -218,15 +214,15 @@ extension DebtsStore {
   ) async throws -> Etimad_Debts_V1_CreateReliefRequestResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let row = try debt(db, debtID, caller)
-      _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
+      _ = try DebtRules.next(row.state, .request)
       try Self.refuseSecondPending(db, table: "debt_relief_requests", debtID: debtID, kind: relief.kind)
       let balance = try Ledger.balance(db, debt: row)
       if let amount = relief.amount {
-        try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+        try DebtRules.checkAmount(amount, balance: balance)
       }
       try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
       if let count = relief.instalmentCount {
-        _ = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: count) }
+        _ = try PlanRules.split(balance, into: count)
       }
       if let first = relief.firstDueDate {
         let today = CivilDay.inRiyadh(now)
@@ -234,7 +230,7 @@ extension DebtsStore {
           throw EtimadError.invalidFields([DebtValidation.firstDueDate("OUT_OF_RANGE")], domain: Self.domain)
         }
       }
-      let state = try rule { () throws(DebtRuleError) in try RequestRules.next(.new, .submit) }
+      let state = try RequestRules.next(.new, .submit)
       try db.execute(
         sql: """
           INSERT INTO debt_relief_requests (debt_id, kind, state, amount, full, instalment_count, first_due_date,
@@ -270,10 +266,8 @@ extension DebtsStore {
   ) async throws -> Etimad_Debts_V1_WithdrawReliefRequestResponse {
     try await database.mutate(call, domain: Self.domain) { db, now in
       let (request, _) = try reliefRequest(db, id, caller)
-      try rule { () throws(DebtRuleError) in
-        try RequestRules.authorize(.withdraw, raiser: .init(party: .debtor), actor: caller.actor)
-      }
-      let next = try rule { () throws(DebtRuleError) in try RequestRules.next(request.state, .withdraw) }
+      try RequestRules.authorize(.withdraw, raiser: .init(party: .debtor), actor: caller.actor)
+      let next = try RequestRules.next(request.state, .withdraw)
       try db.execute(
         sql: "UPDATE debt_relief_requests SET state = ?, decide_time = ? WHERE id = ?",
         arguments: [next.rawValue, now.timeIntervalSince1970, id])
@@ -292,19 +286,17 @@ extension DebtsStore {
     return try await database.mutate(call, domain: Self.domain) { db, now in
       let (request, row) = try reliefRequest(db, id, caller)
       let action: RequestRules.Action = approve ? .approve : .reject
-      try rule { () throws(DebtRuleError) in
-        try RequestRules.authorize(action, raiser: .init(party: .debtor), actor: caller.actor)
-      }
-      let next = try rule { () throws(DebtRuleError) in try RequestRules.next(request.state, action) }
+      try RequestRules.authorize(action, raiser: .init(party: .debtor), actor: caller.actor)
+      let next = try RequestRules.next(request.state, action)
       var response = Etimad_Debts_V1_ApproveReliefRequestResponse()
       var planID: Int64?
       if approve {
-        _ = try rule { () throws(DebtRuleError) in try DebtRules.next(row.state, .request) }
+        _ = try DebtRules.next(row.state, .request)
         let balance = try Ledger.balance(db, debt: row)
         try refuseWhilePlanActive(db, debt: row, balance: balance, now: now)
         if request.kind == "EXEMPTION" {
           let amount = request.full ? balance : Halalas(request.amount ?? 0)
-          try rule { () throws(DebtRuleError) in try DebtRules.checkAmount(amount, balance: balance) }
+          try DebtRules.checkAmount(amount, balance: balance)
           response.movement = try Ledger.post(
             db, debt: row, kind: .exemption, delta: Halalas(-amount.value), effectiveTime: now, caller: caller,
             requestID: call.requestID, source: "relief-request/\(id)", now: now
@@ -339,7 +331,7 @@ extension DebtsStore {
     throws -> PlanRow
   {
     let count = request.instalmentCount ?? 0
-    let amounts = try rule { () throws(DebtRuleError) in try PlanRules.split(balance, into: count) }
+    let amounts = try PlanRules.split(balance, into: count)
     let first = request.firstDueDate ?? CivilDay.inRiyadh(now).adding(months: 1)
     // Approved after the date the debtor asked for, the plan would start overdue.
     if first < CivilDay.inRiyadh(now) { throw DebtsErrors.firstDueDatePassed(first) }

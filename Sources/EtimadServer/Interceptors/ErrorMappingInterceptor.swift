@@ -61,6 +61,8 @@ struct ErrorMappingInterceptor: ServerInterceptor {
     switch error {
     case let error as EtimadError:
       return RPCError(error.bounded().googleRPCStatus(in: Language.current))
+    case let error as any DomainError:
+      return RPCError(error.etimadError.bounded().googleRPCStatus(in: Language.current))
     case _ where StorageHealth.isFull(error):
       return RPCError(
         storage.refused(method: context.descriptor.fullyQualifiedMethod).googleRPCStatus(in: Language.current))
