@@ -133,7 +133,7 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     var filters = request
     filters.pageSize = 0
     filters.pageToken = ""
-    let key = "ListDebts:\(caller.pagingKey):" + ((try? filters.jsonString()) ?? "")
+    let key = "ListDebts:\(caller.pagingKey):" + (try filters.jsonString())
     let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
     let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
     return .with {

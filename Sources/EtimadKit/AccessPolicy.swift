@@ -1,4 +1,3 @@
-import EtimadKit
 import EtimadProtos
 
 /// Who may call each method, in one table a reviewer can read. The authentication interceptor

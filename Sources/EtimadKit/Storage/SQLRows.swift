@@ -13,7 +13,6 @@ public enum SQLArgument: Sendable, Hashable {
   case blob(Data)
 
   public static func int(_ value: Int) -> SQLArgument { .int(Int64(value)) }
-  public static func optionalText(_ value: String?) -> SQLArgument { value.map(SQLArgument.text) ?? .null }
 
   /// A GRDB value as an argument, for code that builds its arguments for both paths.
   public init(_ value: (any DatabaseValueConvertible)?) {
