@@ -60,31 +60,14 @@ struct ShutdownTests {
   }
 
   @Test("a SIGTERM to etimadd serve exits 0")
-  func sigterm() throws {
+  func sigterm() async throws {
     let directory = TemporaryDirectory.make()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Products.path("etimadd"))
-    process.arguments = [
-      "serve", "--data-dir", directory, "--public-port", "0", "--agency-port", "0", "--metrics-port", "-1",
-      "--log-level", "warning",
-    ]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    // Wait for the ready line, then send SIGTERM.
-    var buffer = Data()
-    while !buffer.contains(UInt8(ascii: "\n")) {
-      let chunk = out.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      buffer.append(chunk)
-    }
-    #expect(String(decoding: buffer, as: UTF8.self).hasPrefix("etimadd ready public=127.0.0.1:"))
-    kill(process.processIdentifier, SIGTERM)
-    process.waitUntilExit()
-    #expect(process.terminationReason == .exit)
-    #expect(process.terminationStatus == 0)
+    let daemon = try DaemonProcess.start(directory, ["--log-level", "warning"])
+    #expect(daemon.readyLine.hasPrefix("etimadd ready public=127.0.0.1:"))
+    kill(daemon.process.processIdentifier, SIGTERM)
+    #expect(await daemon.exit() == 0)
+    #expect(daemon.process.terminationReason == .exit)
   }
 }
 
@@ -157,6 +140,7 @@ struct DaemonProcess: Sendable {
   let process: Process
   let publicPort: Int
   let agencyPort: Int
+  let readyLine: String
   let errors: Pipe
 
   static func start(_ directory: String, _ extra: [String]) throws -> DaemonProcess {
@@ -180,7 +164,8 @@ struct DaemonProcess: Sendable {
       guard let range = line.range(of: "\(name)=127.0.0.1:") else { return 0 }
       return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
-    return DaemonProcess(process: process, publicPort: port("public"), agencyPort: port("agency"), errors: errors)
+    return DaemonProcess(
+      process: process, publicPort: port("public"), agencyPort: port("agency"), readyLine: line, errors: errors)
   }
 
   /// Waits for the process on a thread of its own and returns its exit status.
