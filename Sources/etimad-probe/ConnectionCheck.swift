@@ -104,16 +104,16 @@ struct ConnectionCheck {
       }
       throw error
     }
-    let version = try await channel.pipeline.handler(type: NIOSSLClientHandler.self).map { $0.tlsVersion }.get()
     let refusal = outcome.error.map {
       ConnectionFailure(
         address: connection.addr, cause: Self.cause(of: $0, seconds: connection.connectTimeout, connection: connection))
     }
     return Handshake(
-      version: version.map { "\($0)" } ?? "unknown", alpn: outcome.alpn, chain: chain.withLock { $0 }, refusal: refusal)
+      version: outcome.version, alpn: outcome.alpn, chain: chain.withLock { $0 }, refusal: refusal)
   }
 
   struct CheckTimeout: Error {}
+  struct ClosedAfterHandshake: Error {}
 
   /// The cause of a failed connection in an operator's words.
   static func cause(of error: any Error, seconds: Double, connection: ConnectionOptions) -> String {
@@ -135,6 +135,12 @@ struct ConnectionCheck {
     }
     if let error = error as? ChannelError, case .connectTimeout = error {
       return "no TCP connection within \(format(seconds)) s"
+    }
+    if error is ClosedAfterHandshake {
+      return hasClientCertificate
+        ? "the server closed the connection after the TLS handshake (the client certificate refused?)"
+        : "the server closed the connection after the TLS handshake; if this is the agency port, it requires a client "
+          + "certificate: pass --tls-client-cert and --tls-client-key"
     }
     if error is CheckTimeout { return "connected, but no TLS/HTTP/2 answer within \(format(seconds)) s" }
     if error is SocketAddressError { return "cannot resolve host name: \(error)" }
@@ -178,15 +184,17 @@ struct ConnectionFailure: Error, CustomStringConvertible, Sendable {
   var description: String { "cannot connect to \(address): \(cause)" }
 }
 
-/// Completes its promise when the server's first bytes arrive after the handshake (its HTTP/2
-/// SETTINGS), or when the connection fails or closes first. Every path completes the promise,
+/// Completes its promise when the server's first bytes arrive after the handshake (the HTTP/2
+/// SETTINGS a server sends unasked), or when the connection fails or closes first. It writes
+/// nothing: bytes the server never reads would turn its close into a reset that can discard
+/// the alert saying why. Every path completes the promise,
 /// so none is ever left pending.
 final class FirstAnswer: ChannelInboundHandler, @unchecked Sendable {
   // Unchecked: `alpn` is only touched on the channel's event loop; the promise is Sendable.
   typealias InboundIn = ByteBuffer
-  typealias OutboundOut = ByteBuffer
 
   struct Outcome: Sendable {
+    let version: String
     let alpn: String?
     /// Set when the server refused the connection after the handshake completed.
     let error: (any Error & Sendable)?
@@ -194,29 +202,29 @@ final class FirstAnswer: ChannelInboundHandler, @unchecked Sendable {
 
   private let promise: EventLoopPromise<Outcome>
   private var alpn: String?
+  private var version = "unknown"
   private var handshakeDone = false
 
   init(_ promise: EventLoopPromise<Outcome>) { self.promise = promise }
-
-  /// The HTTP/2 client preface and an empty SETTINGS frame.
-  static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
       alpn = negotiated
       handshakeDone = true
-      context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: Self.preface)), promise: nil)
+      if let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion {
+        version = "\(tls)"
+      }
     }
     context.fireUserInboundEventTriggered(event)
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    promise.succeed(Outcome(alpn: alpn, error: nil))
+    promise.succeed(Outcome(version: version, alpn: alpn, error: nil))
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     if handshakeDone {
-      promise.succeed(Outcome(alpn: alpn, error: SendableError(error)))
+      promise.succeed(Outcome(version: version, alpn: alpn, error: SendableError(error)))
     } else {
       promise.fail(error)
     }
@@ -225,7 +233,7 @@ final class FirstAnswer: ChannelInboundHandler, @unchecked Sendable {
 
   func channelInactive(context: ChannelHandlerContext) {
     if handshakeDone {
-      promise.succeed(Outcome(alpn: alpn, error: ChannelError.eof))
+      promise.succeed(Outcome(version: version, alpn: alpn, error: ConnectionCheck.ClosedAfterHandshake()))
     } else {
       promise.fail(ChannelError.eof)
     }
