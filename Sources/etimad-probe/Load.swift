@@ -65,11 +65,11 @@ enum Load {
     let start = ContinuousClock.now
     let end = plan.duration.map { start + $0 }
     let progress = LiveProgress.onTerminal(state: state, start: start)
-    let results = await withTaskGroup(of: (Histogram<UInt64>, [Int: Int]).self) { group in
+    let results = await withTaskGroup(of: (Histogram<UInt64>, [RPCError.Code: Int]).self) { group in
       for _ in 0..<concurrency {
         group.addTask {
           var histogram = LoadReport.emptyHistogram()
-          var errors: [Int: Int] = [:]
+          var errors: [RPCError.Code: Int] = [:]
           while !state.stopped.load(ordering: .relaxed) {
             let index = state.tickets.wrappingAdd(1, ordering: .relaxed).oldValue
             if let total = plan.total, index >= total { break }
@@ -82,7 +82,7 @@ enum Load {
             histogram.record(min(LoadReport.highest, UInt64(max(1, elapsed / .microseconds(1)))))
             state.completed.wrappingAdd(1, ordering: .relaxed)
             if let code {
-              errors[code.rawValue, default: 0] += 1
+              errors[code, default: 0] += 1
               state.failed.wrappingAdd(1, ordering: .relaxed)
             }
             if code == .unavailable {
@@ -97,7 +97,7 @@ enum Load {
         }
       }
       var merged = LoadReport.emptyHistogram()
-      var errors: [Int: Int] = [:]
+      var errors: [RPCError.Code: Int] = [:]
       for await (histogram, workerErrors) in group {
         merged.add(histogram)
         errors.merge(workerErrors, uniquingKeysWith: +)

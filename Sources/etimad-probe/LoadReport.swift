@@ -11,8 +11,8 @@ struct LoadReport: Sendable {
   let rate: Double?
   let seconds: Double
   let histogram: Histogram<UInt64>
-  /// Failed calls by the raw value of their status code.
-  let errorCodes: [Int: Int]
+  /// Failed calls by status code.
+  let errorCodes: [RPCError.Code: Int]
   /// Why the run ended before its plan, if it did.
   let stoppedEarly: String?
 
@@ -28,17 +28,15 @@ struct LoadReport: Sendable {
   var rps: Double { seconds > 0 ? Double(calls) / seconds : 0 }
 
   var errors: [String: Int] {
-    Dictionary(uniqueKeysWithValues: errorCodes.map { (Self.name(of: $0.key), $0.value) })
-  }
-
-  static func name(of rawValue: Int) -> String {
-    RPCError.Code(rawValue: rawValue).map { "\($0)" } ?? "\(rawValue)"
+    Dictionary(uniqueKeysWithValues: errorCodes.map { ("\($0.key)", $0.value) })
   }
 
   /// 64 + the most frequent failure's code when any call failed, as `call` exits.
   var exitCode: ExitCode? {
-    guard let worst = errorCodes.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return nil }
-    return ExitCode(Int32(64 + worst.key))
+    guard let worst = errorCodes.max(by: { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }) else {
+      return nil
+    }
+    return worst.key.exitCode
   }
 
   var text: String {

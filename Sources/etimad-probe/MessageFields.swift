@@ -32,7 +32,7 @@ enum MessageFields {
   /// The valid names of each enum field of the message.
   static func enumValues(of fullName: String) -> [(field: String, values: [String])] {
     guard let message = message(fullName) else { return [] }
-    return message.field.filter { $0.type == .enum }.map { field in
+    return message.field.filter { $0.type == .`enum` }.map { field in
       let enumName = String(field.typeName.drop { $0 == "." })
       return (field.hasJsonName ? field.jsonName : field.name, enumValues(enumName))
     }
