@@ -79,4 +79,3 @@ struct BenchCommand: AsyncParsableCommand {
     try report.finish(format: connection.format, hgrm: hgrm)
   }
 }
-

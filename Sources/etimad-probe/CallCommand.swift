@@ -52,7 +52,9 @@ struct CallCommand: AsyncParsableCommand {
     } catch let error as RPCError {
       CallFailure.report(error, json: connection.format == .json)
       if token != nil, error.etimadDetails?.reason == "INVALID_TOKEN" {
-        printError("hint: the token saved at \(TokenFile.path) was sent and is no longer valid; run login again, or pass --no-token")
+        printError(
+          "hint: the token saved at \(TokenFile.path) was sent and is no longer valid; run login again, or pass --no-token"
+        )
       }
       throw error.code.exitCode
     }
@@ -187,7 +189,8 @@ struct RequestError: Error, CustomStringConvertible {
       let values = MessageFields.enumValues(of: message)
       description =
         "an enum value in the request is not one of \(message)'s"
-        + (values.isEmpty ? "" : ": " + values.map { "\($0.field): \($0.values.joined(separator: ", "))" }.joined(separator: "; "))
+        + (values.isEmpty
+          ? "" : ": " + values.map { "\($0.field): \($0.values.joined(separator: ", "))" }.joined(separator: "; "))
     default:
       description = "the request is not a valid \(message) in JSON: \(error)"
     }

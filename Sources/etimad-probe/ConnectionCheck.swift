@@ -122,7 +122,9 @@ struct ConnectionCheck {
       if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
         return "cannot resolve host name '\(error.host)'"
       }
-      if let first = error.connectionErrors.first { return cause(of: first.error, seconds: seconds, connection: connection) }
+      if let first = error.connectionErrors.first {
+        return cause(of: first.error, seconds: seconds, connection: connection)
+      }
       return "cannot resolve host name '\(error.host)'"
     }
     if let error = error as? IOError {

@@ -110,7 +110,9 @@ extension ConnectionOptions {
     } catch {
       if format == .json {
         let object = ["code": "UNAVAILABLE", "message": error.description]
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+        if let data = try? JSONSerialization.data(
+          withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
           printError(String(decoding: data, as: UTF8.self))
         }
       } else {

@@ -75,7 +75,11 @@ struct LoadReport: Sendable {
 
       enum CodingKeys: String, CodingKey {
         case method, calls, concurrency, rate, seconds, rps, errors
-        case p50 = "p50_ms", p90 = "p90_ms", p99 = "p99_ms", p999 = "p999_ms", max = "max_ms"
+        case p50 = "p50_ms"
+        case p90 = "p90_ms"
+        case p99 = "p99_ms"
+        case p999 = "p999_ms"
+        case max = "max_ms"
         case stoppedEarly = "stopped_early"
       }
     }

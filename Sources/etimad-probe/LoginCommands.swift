@@ -95,7 +95,8 @@ struct LoginCommand: AsyncParsableCommand {
 struct WhoAmICommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "whoami",
-    abstract: "Show who the daemon thinks is calling: the saved token's individual, or the agency of --tls-client-cert.",
+    abstract:
+      "Show who the daemon thinks is calling: the saved token's individual, or the agency of --tls-client-cert.",
     discussion: "Without a client certificate and with no token saved, exits 64 + UNAUTHENTICATED (80).")
 
   @OptionGroup var connection: ConnectionOptions

@@ -48,7 +48,9 @@ struct TLSCommand: AsyncParsableCommand {
     return reason.map { "failed: \($0)" } ?? "ok"
   }
 
-  private func render(_ handshake: ConnectionCheck.Handshake, _ certificates: [Certificate], verdict: String, json: Bool) -> String {
+  private func render(
+    _ handshake: ConnectionCheck.Handshake, _ certificates: [Certificate], verdict: String, json: Bool
+  ) -> String {
     let names = CertificateNames.of
     let iso = ISO8601DateFormatter()
     if json {

@@ -21,7 +21,8 @@ enum TrustRoots {
       } catch {
         throw ConnectionFailure(address: caPath, cause: "cannot read the CA certificate file")
       }
-      let roots = (try? PEMDocument.parseMultiple(pemString: pem).compactMap { try? Certificate(pemDocument: $0) }) ?? []
+      let roots =
+        (try? PEMDocument.parseMultiple(pemString: pem).compactMap { try? Certificate(pemDocument: $0) }) ?? []
       guard !roots.isEmpty else {
         throw ConnectionFailure(address: caPath, cause: "no PEM certificate in the CA certificate file")
       }

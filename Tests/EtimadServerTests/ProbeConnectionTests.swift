@@ -82,7 +82,8 @@ struct ProbeConnectionTests {
       let wrong = try await run(
         ["tls", "--addr", "localhost:\(daemon.endpoints.publicPort)", "--tls-ca-cert", stranger])
       #expect(wrong.status == 3)
-      #expect(wrong.stdout.contains("verification: failed: certificate signed by an unknown authority"), "\(wrong.stdout)")
+      #expect(
+        wrong.stdout.contains("verification: failed: certificate signed by an unknown authority"), "\(wrong.stdout)")
       let agency = try await run(
         [
           "tls", "--addr", "localhost:\(daemon.endpoints.agencyPort)", "--tls-ca-cert",
