@@ -40,7 +40,7 @@ public struct AccessPolicy: Sendable {
       }
     guard let allowed = rules[method], allowed.contains(caller) else {
       // A method only agencies may call: say where it is served, not "sign in".
-      if allowed == [.agency] {
+      if rules[method] == [.agency] {
         throw EtimadError(
           code: caller == .anonymous ? .unauthenticated : .permissionDenied,
           reason: caller == .anonymous ? "SIGN_IN_REQUIRED" : "CALLER_NOT_ALLOWED", domain: "identity.etimad.sa",

@@ -56,7 +56,7 @@ struct ConnectionCheck {
     let name = connection.serverName ?? host
     let sni = isIP ? connection.serverName : name
     let trust = verify ? try TrustRoots.load(caPath: connection.caCert) : nil
-    let rejection = Mutex<String?>(nil)
+    let rejection = Rejection()
     let chain = Mutex<[NIOSSLCertificate]>([])
     let timeout = TimeAmount.milliseconds(Int64(connection.connectTimeout * 1000))
     let loop = MultiThreadedEventLoopGroup.singleton.next()
@@ -76,7 +76,7 @@ struct ConnectionCheck {
                   let reason = await TrustRoots.explain(
                     certificates, roots: trust, name: isIP ? nil : name, ip: isIP ? host : nil,
                     caGiven: connection.caCert != nil)
-                  rejection.withLock { $0 = reason }
+                  rejection.reason.withLock { $0 = reason }
                   promise.succeed(reason == nil ? .certificateVerified : .failed)
                 }
               })
@@ -99,7 +99,7 @@ struct ConnectionCheck {
     do {
       outcome = try await answer.futureResult.get()
     } catch {
-      if let reason = rejection.withLock({ $0 }) {
+      if let reason = rejection.reason.withLock({ $0 }) {
         throw ConnectionFailure(address: connection.addr, cause: reason)
       }
       throw error
@@ -252,4 +252,9 @@ final class FirstAnswer: ChannelInboundHandler, @unchecked Sendable {
 struct SendableError: Error, CustomStringConvertible, Sendable {
   let description: String
   init(_ error: any Error) { description = "\(error)" }
+}
+
+/// Why the verification callback refused the chain, handed from its task to the check.
+final class Rejection: Sendable {
+  let reason = Mutex<String?>(nil)
 }

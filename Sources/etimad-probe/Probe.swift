@@ -7,13 +7,13 @@ struct Probe: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "etimad-probe",
     abstract: "Diagnose an Etimad daemon: health, reflection, calls, TLS and load.",
-    version: ProbeVersion.current,
     discussion: """
       Exit codes: 0 success; 1 bad arguments; health: 2 connection failure, 3 RPC failure,
       4 not serving; tls: 2 connection failure, 3 chain not verified; call, bench and the rest:
       64 + the gRPC status code of a failed call (64 + UNAVAILABLE = 78 when the daemon cannot be
       reached, with the cause).
       """,
+    version: ProbeVersion.current,
     subcommands: [
       HealthCommand.self, ListCommand.self, DescribeCommand.self, CallCommand.self, TLSCommand.self,
       BenchCommand.self, LoginCommand.self, WhoAmICommand.self,
