@@ -11,8 +11,8 @@ enum TrustRoots {
     "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem",
   ]
 
-  /// The CA file's certificates, or the system's when no file is given; nil when the system
-  /// has no bundle the probe can read (then the gRPC transport alone judges the chain).
+  /// The CA file's certificates, or the system's when no file is given (none when the system
+  /// has no bundle: the gRPC transport reads the same files, so it would trust nothing either).
   static func load(caPath: String?) throws -> [Certificate]? {
     if let caPath {
       let pem: String
@@ -34,7 +34,7 @@ enum TrustRoots {
       else { continue }
       return documents.compactMap { try? Certificate(pemDocument: $0) }
     }
-    return nil
+    return []
   }
 
   /// Why `chain` does not verify against `roots` for the name (or IP), or nil when it does.
