@@ -38,6 +38,16 @@ public struct AccessPolicy: Sendable {
       case .agency: .agency
       }
     guard let allowed = rules[method], allowed.contains(caller) else {
+      // A method only agencies may call: say where it is served, not "sign in".
+      if rules[method] == [.agency] {
+        throw EtimadError(
+          code: caller == .anonymous ? .unauthenticated : .permissionDenied,
+          reason: caller == .anonymous ? "SIGN_IN_REQUIRED" : "CALLER_NOT_ALLOWED", domain: "identity.etimad.sa",
+          message: LocalizedString(
+            en: "This service is for agencies: call the agency port with the agency's client certificate.",
+            ar: "هذه الخدمة للجهات الحكومية: استخدم منفذ الجهات مع شهادة العميل الخاصة بالجهة."),
+          metadata: ["caller": principal.kind, "method": method])
+      }
       throw caller == .anonymous
         ? EtimadError(
           code: .unauthenticated, reason: "SIGN_IN_REQUIRED", domain: "identity.etimad.sa",

@@ -20,11 +20,10 @@ struct CallCommand: AsyncParsableCommand {
   @Argument(help: "The method, such as etimad.platform.v1.PlatformService/GetServerInfo.")
   var method: String
 
-  @Option(name: .customShort("d"), help: "The request as JSON (default {}), or @FILE.")
+  @Option(name: .customShort("d"), help: "The request as JSON (default {}), @FILE, or @ for standard input.")
   var data = "{}"
 
-  @Flag(help: "Send the access token saved by 'login'.")
-  var withToken = false
+  @OptionGroup var tokens: TokenOptions
 
   func run() async throws {
     let entry = try MethodLookup.entry(method)
@@ -32,9 +31,17 @@ struct CallCommand: AsyncParsableCommand {
     let metadata = try connection.metadata()
     let options = connection.callOptions()
     let pretty = connection.format == .text
+    let token: String?
+    do {
+      token = try tokens.token(service: entry.service, method: entry.method, connection: connection)
+    } catch let error as NoSavedToken {
+      printError("error: \(error.description)")
+      throw ExitCode(1)
+    }
+    try await connection.checkReachable()
     do {
       try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
-        if withToken, let token = TokenFile.load() { client.session.value = token }
+        client.session.value = token
         try await GenericCall.run(
           entry, entry.requestType, entry.responseType, json: json, client: client, metadata: metadata,
           options: options
@@ -44,6 +51,11 @@ struct CallCommand: AsyncParsableCommand {
       }
     } catch let error as RPCError {
       CallFailure.report(error, json: connection.format == .json)
+      if token != nil, error.etimadDetails?.reason == "INVALID_TOKEN" {
+        printError(
+          "hint: the token saved at \(TokenFile.path) was sent and is no longer valid; run login again, or pass --no-token"
+        )
+      }
       throw error.code.exitCode
     }
   }
@@ -72,7 +84,8 @@ enum RequestJSON {
     guard text.hasPrefix("@") else { return text }
     let path = String(text.dropFirst())
     do {
-      return path == "-"
+      // `-d @` (as grpcurl) and `-d @-` read standard input.
+      return path == "-" || path.isEmpty
         ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         : try String(contentsOfFile: path, encoding: .utf8)
     } catch {
@@ -94,8 +107,10 @@ enum RequestJSON {
         }
       }
       return [try Request(jsonString: json)]
+    } catch let error as JSONDecodingError {
+      throw RequestError(message: Request.protoMessageName, error: error)
     } catch {
-      throw ValidationError("the request is not a valid \(Request.protoMessageName) in JSON: \(error)")
+      throw RequestError(text: "the request is not a valid \(Request.protoMessageName) in JSON: \(error)")
     }
   }
 }
@@ -155,5 +170,29 @@ enum CallFailure {
       printError("  Field \(violation.field): \(violation.reason): \(violation.description)")
     }
     for (key, value) in details.metadata.sorted(by: { $0.key < $1.key }) { printError("  \(key): \(value)") }
+  }
+}
+
+/// A request that does not decode, in words that name the field; printed without the usage.
+struct RequestError: Error, CustomStringConvertible {
+  let description: String
+
+  init(text: String) { description = text }
+
+  init(message: String, error: JSONDecodingError) {
+    switch error {
+    case .unknownField(let name):
+      let fields = MessageFields.names(of: message)
+      description =
+        "\(message) has no field '\(name)'" + (fields.isEmpty ? "" : "; its fields: \(fields.joined(separator: ", "))")
+    case .unrecognizedEnumValue:
+      let values = MessageFields.enumValues(of: message)
+      description =
+        "an enum value in the request is not one of \(message)'s"
+        + (values.isEmpty
+          ? "" : ": " + values.map { "\($0.field): \($0.values.joined(separator: ", "))" }.joined(separator: "; "))
+    default:
+      description = "the request is not a valid \(message) in JSON: \(error)"
+    }
   }
 }

@@ -101,6 +101,36 @@ struct ConnectionOptions: ParsableArguments {
   }
 }
 
+extension ConnectionOptions {
+  /// Checks that the daemon can be reached before any call, printing the cause on standard
+  /// error and exiting `exitCode` when it cannot (see `ConnectionCheck`).
+  func checkReachable(exitCode: ExitCode = RPCError.Code.unavailable.exitCode) async throws {
+    do throws(ConnectionFailure) {
+      _ = try await ConnectionCheck(connection: self).run(verify: true).refusalThrown()
+    } catch {
+      if format == .json {
+        let object = ["code": "UNAVAILABLE", "message": error.description]
+        if let data = try? JSONSerialization.data(
+          withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
+          printError(String(decoding: data, as: UTF8.self))
+        }
+      } else {
+        printError("error: \(error.description)")
+      }
+      throw exitCode
+    }
+  }
+}
+
+extension ConnectionCheck.Handshake {
+  /// The handshake, or the server's refusal after it as an error.
+  func refusalThrown() throws(ConnectionFailure) -> Self {
+    if let refusal { throw refusal }
+    return self
+  }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, Sendable {
   case text, json
 }

@@ -32,7 +32,9 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
   func run() async throws {
     let metadata = try connection.metadata()
     let options = connection.callOptions()
-    let (total, concurrency, warmup, first, count) = (self.total, self.concurrency, self.warmup, firstDebt, debtCount)
+    try await connection.checkReachable()
+    let (first, count) = (firstDebt, debtCount)
+    let plan = LoadPlan(total: total, duration: nil, concurrency: concurrency, warmup: warmup, rate: nil)
     let report = try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
       let counter = Counter()
       let call: @Sendable () async -> RPCError.Code? = {
@@ -55,11 +57,9 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
           return .unknown
         }
       }
-      return await Load.load(
-        method: "etimad.debts.v1.DebtService/RecordPayment", total: total, concurrency: concurrency, warmup: warmup,
-        call: call)
+      return await Load.load(method: "etimad.debts.v1.DebtService/RecordPayment", plan: plan, call: call)
     }
-    print(connection.format == .json ? report.json : report.text)
+    try report.finish(format: connection.format, hgrm: nil)
   }
 }
 

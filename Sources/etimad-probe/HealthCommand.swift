@@ -16,36 +16,25 @@ struct HealthCommand: AsyncParsableCommand {
   var service = ""
 
   func run() async throws {
+    // A connection that fails says why at once (exit 2), before any RPC waits for it.
+    try await connection.checkReachable(exitCode: ExitCode(2))
     let configuration = try connection.clientConfiguration()
     let metadata = try connection.metadata()
-    let connect = connection.connectTimeout
-    let outcome: Result<Grpc_Health_V1_HealthCheckResponse, RPCError>
-    do {
-      outcome = try await EtimadClient.withClient(configuration) { client in
-        // First wait for the connection (exit 2 on failure), then make the call (exit 3).
-        do {
-          var options = CallOptions.defaults
-          options.waitForReady = true
-          options.timeout = .milliseconds(Int64(connect * 1000))
-          _ = try await client.health.list(.init(), metadata: metadata, options: options)
-        } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
-          throw ConnectFailure(error: error)
-        } catch {
-          // Any other answer means a connection exists.
-        }
-        do {
-          return .success(
-            try await client.health.check(
-              .with { $0.service = service }, metadata: metadata, options: connection.callOptions(waitForReady: false)))
-        } catch let error as RPCError {
-          return .failure(error)
-        }
+    let outcome: Result<Grpc_Health_V1_HealthCheckResponse, RPCError> = try await EtimadClient.withClient(
+      configuration
+    ) { client in
+      do {
+        return .success(
+          try await client.health.check(
+            .with { $0.service = service }, metadata: metadata, options: connection.callOptions()))
+      } catch let error as RPCError {
+        return .failure(error)
       }
-    } catch let failure as ConnectFailure {
-      printError("error: cannot connect to \(connection.addr): \(failure.error.message)")
-      throw ExitCode(2)
     }
     switch outcome {
+    case .failure(let error) where error.code == .unavailable:
+      printError("error: cannot connect to \(connection.addr): \(error.message)")
+      throw ExitCode(2)
     case .failure(let error):
       printError("error: health rpc failed: \(error.code): \(error.message)")
       throw ExitCode(3)
@@ -58,10 +47,6 @@ struct HealthCommand: AsyncParsableCommand {
       }
       if !serving { throw ExitCode(4) }
     }
-  }
-
-  struct ConnectFailure: Error {
-    let error: RPCError
   }
 }
 

@@ -62,13 +62,24 @@ struct LoginCommand: AsyncParsableCommand {
       throw ValidationError("a password is required")
     }
     let id = nationalId
+    try await connection.checkReachable()
     do {
       let token: String = try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
         let challenge = try await client.startLogin(idNumber: id, password: password)
-        guard let code = Prompt.line("code sent to \(challenge.maskedMobile): ", secret: false) else {
-          throw ValidationError("no code entered")
+        // A wrong code is asked again while the daemon says attempts remain.
+        while true {
+          guard let code = Prompt.line("code sent to \(challenge.maskedMobile): ", secret: false) else {
+            throw ValidationError("no code entered")
+          }
+          do {
+            try await client.completeLogin(ticket: challenge.ticket, code: code)
+            break
+          } catch let error as RPCError where error.etimadDetails?.reason == "WRONG_CODE" {
+            let left = Int(error.etimadDetails?.metadata["attempts_left"] ?? "") ?? 0
+            guard left > 0 else { throw error }
+            printError("wrong code; \(left) attempt\(left == 1 ? "" : "s") left")
+          }
         }
-        try await client.completeLogin(ticket: challenge.ticket, code: code)
         return client.session.value ?? ""
       }
       try TokenFile.save(token)
@@ -83,15 +94,26 @@ struct LoginCommand: AsyncParsableCommand {
 /// `whoami`: who the daemon thinks the caller is (with the saved token, if any).
 struct WhoAmICommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "whoami", abstract: "Show who the daemon thinks is calling (uses the token saved by login).")
+    commandName: "whoami",
+    abstract:
+      "Show who the daemon thinks is calling: the saved token's individual, or the agency of --tls-client-cert.",
+    discussion: "Without a client certificate and with no token saved, exits 64 + UNAUTHENTICATED (80).")
 
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
     let metadata = try connection.metadata()
+    // An agency is known by its certificate; an individual by the saved token, and without one
+    // there is nobody to ask about.
+    let token = connection.clientCert == nil ? TokenFile.load() : nil
+    if connection.clientCert == nil, token == nil {
+      printError("error: \(NoSavedToken().description)")
+      throw RPCError.Code.unauthenticated.exitCode
+    }
+    try await connection.checkReachable()
     do {
       let answer = try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
-        if let token = TokenFile.load(), connection.clientCert == nil { client.session.value = token }
+        client.session.value = token
         return try await client.identity.whoAmI(.init(), metadata: metadata)
       }
       let json = try answer.jsonString()

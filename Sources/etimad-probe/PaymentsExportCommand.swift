@@ -55,6 +55,7 @@ struct PaymentsExportCommand: AsyncParsableCommand {
       }
       if name == "--from" { filter.paidFrom = .init(date: date) } else { filter.paidTo = .init(date: date) }
     }
+    try await connection.checkReachable()
     var configuration = try connection.clientConfiguration()
     configuration.employee = employee
     let destination = URL(fileURLWithPath: output)

@@ -9,8 +9,11 @@ struct Probe: AsyncParsableCommand {
     abstract: "Diagnose an Etimad daemon: health, reflection, calls, TLS and load.",
     discussion: """
       Exit codes: 0 success; 1 bad arguments; health: 2 connection failure, 3 RPC failure,
-      4 not serving; call and bench: 64 + the gRPC status code of a failed call.
+      4 not serving; tls: 2 connection failure, 3 chain not verified; call, bench and the rest:
+      64 + the gRPC status code of a failed call (64 + UNAVAILABLE = 78 when the daemon cannot be
+      reached, with the cause).
       """,
+    version: ProbeVersion.current,
     subcommands: [
       HealthCommand.self, ListCommand.self, DescribeCommand.self, CallCommand.self, TLSCommand.self,
       BenchCommand.self, LoginCommand.self, WhoAmICommand.self,
@@ -29,6 +32,9 @@ struct Probe: AsyncParsableCommand {
       } else {
         try command.run()
       }
+    } catch let error as RequestError {
+      printError("error: \(error.description)")
+      Foundation.exit(1)
     } catch {
       if exitCode(for: error) == .validationFailure {
         FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
@@ -37,6 +43,11 @@ struct Probe: AsyncParsableCommand {
       exit(withError: error)
     }
   }
+}
+
+/// The probe's version, the daemon's it was built with.
+enum ProbeVersion {
+  static let current = "0.1.0"
 }
 
 /// Writes to standard error.

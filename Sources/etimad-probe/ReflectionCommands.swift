@@ -49,6 +49,7 @@ func withReflection<T: Sendable>(
   _ connection: ConnectionOptions, _ body: @Sendable (ReflectionClient) async throws -> T
 ) async throws -> T {
   let metadata = try connection.metadata()
+  try await connection.checkReachable()
   do {
     return try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
       try await body(ReflectionClient(client: client, metadata: metadata, options: connection.callOptions()))
@@ -209,12 +210,54 @@ enum JSONText {
     return String(decoding: data, as: UTF8.self)
   }
 
-  /// A protobuf JSON text re-indented for people, keys sorted, non-ASCII kept as is.
+  /// A protobuf JSON text re-indented for people, its fields in the order the message
+  /// declares them (as protobuf writes them) and non-ASCII kept as is; an empty message is `{}`.
   static func pretty(_ json: String) -> String {
-    guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]),
-      let data = try? JSONSerialization.data(
-        withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-    else { return json }
-    return String(decoding: data, as: UTF8.self)
+    var out = ""
+    var depth = 0
+    var inString = false
+    var escaped = false
+    var previous: Character = " "
+    func newline() { out += "\n" + String(repeating: "  ", count: depth) }
+    for character in json {
+      if inString {
+        out.append(character)
+        if escaped {
+          escaped = false
+        } else if character == "\\" {
+          escaped = true
+        } else if character == "\"" {
+          inString = false
+        }
+        previous = character
+        continue
+      }
+      switch character {
+      case "\"":
+        if previous == "{" || previous == "[" { newline() }
+        inString = true
+        out.append(character)
+      case "{", "[":
+        if previous == "{" || previous == "[" { newline() }
+        out.append(character)
+        depth += 1
+      case "}", "]":
+        depth -= 1
+        if previous != "{" && previous != "[" { newline() }
+        out.append(character)
+      case ",":
+        out.append(character)
+        newline()
+      case ":":
+        out += ": "
+      case " ", "\n", "\t", "\r":
+        continue
+      default:
+        if previous == "{" || previous == "[" { newline() }
+        out.append(character)
+      }
+      previous = character
+    }
+    return out
   }
 }

@@ -17,81 +17,41 @@ struct TLSCommand: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
-    let (host, port) = try connection.hostAndPort()
-    var tls = TLSConfiguration.makeClientConfiguration()
-    tls.applicationProtocols = ["h2"]
-    tls.certificateVerification = .none
-    if let clientCert = connection.clientCert, let clientKey = connection.clientKey {
-      tls.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCert).map { .certificate($0) }
-      tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientKey, format: .pem))
-    }
-    let context = try NIOSSLContext(configuration: tls)
-    let serverName = connection.serverName ?? host
-    let sni = IPv4Address(host) == nil && !host.contains(":") ? serverName : (connection.serverName)
-    let chain = Mutex<[NIOSSLCertificate]>([])
-    let observed: Handshake
-    do {
-      let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .connectTimeout(.milliseconds(Int64(connection.connectTimeout * 1000)))
-        .channelInitializer { channel in
-          channel.eventLoop.makeCompletedFuture {
-            let handler = try NIOSSLClientHandler(
-              context: context, serverHostname: sni,
-              customVerificationCallback: { certificates, promise in
-                chain.withLock { $0 = certificates }
-                promise.succeed(.certificateVerified)
-              })
-            try channel.pipeline.syncOperations.addHandler(handler)
-            try channel.pipeline.syncOperations.addHandler(HandshakeObserver())
-          }
-        }
-        .connect(host: host, port: port).get()
-      let observer = try await channel.pipeline.handler(type: HandshakeObserver.self).get()
-      let handler = try await channel.pipeline.handler(type: NIOSSLClientHandler.self).get()
-      let alpn = try await observer.completed.futureResult.get()
-      observed = Handshake(version: handler.tlsVersion.map { "\($0)" } ?? "unknown", alpn: alpn)
-      try await channel.close()
+    let (host, _) = try connection.hostAndPort()
+    let handshake: ConnectionCheck.Handshake
+    do throws(ConnectionFailure) {
+      handshake = try await ConnectionCheck(connection: connection).run(verify: false)
     } catch {
-      printError("error: TLS handshake with \(connection.addr) failed: \(error)")
+      printError("error: \(error.description)")
       throw ExitCode(2)
     }
-    let certificates = try chain.withLock { $0 }.map { try Certificate(derEncoded: try $0.toDERBytes()) }
-    let verdict = try await verify(certificates, name: serverName, ip: IPv4Address(host) != nil ? host : nil)
-    print(render(observed, certificates, verdict: verdict, json: connection.format == .json))
+    let certificates = try handshake.chain.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+    let isIP = IPv4Address(host) != nil || host.contains(":")
+    let verdict = try await verify(
+      certificates, name: connection.serverName ?? host, ip: isIP && connection.serverName == nil ? host : nil)
+    print(render(handshake, certificates, verdict: verdict, json: connection.format == .json))
+    if let refusal = handshake.refusal {
+      // The handshake completed, then the server refused the connection (a TLS 1.3 server
+      // checks the client certificate after the client's last handshake message).
+      printError("error: \(refusal.description)")
+      throw ExitCode(2)
+    }
     if verdict != "ok" { throw ExitCode(3) }
-  }
-
-  struct Handshake {
-    let version: String
-    let alpn: String?
   }
 
   private func verify(_ certificates: [Certificate], name: String, ip: String?) async throws -> String {
     guard let leaf = certificates.first else { return "no certificate" }
-    guard let caPath = connection.caCert else { return "not checked (no --tls-ca-cert)" }
-    let pem = try String(contentsOfFile: caPath, encoding: .utf8)
-    let roots = try PEMDocument.parseMultiple(pemString: pem).map { try Certificate(pemDocument: $0) }
-    var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-      RFC5280Policy(validationTime: Date())
-      ServerIdentityPolicy(serverHostname: ip == nil ? name : nil, serverIP: ip)
-    }
-    switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(certificates.dropFirst()))) {
-    case .validCertificate: return "ok"
-    case .couldNotValidate(let failures):
-      return "failed: " + failures.map { "\($0.policyFailureReason)" }.joined(separator: "; ")
-    }
+    guard connection.caCert != nil else { return "not checked (no --tls-ca-cert)" }
+    guard let roots = try TrustRoots.load(caPath: connection.caCert) else { return "not checked" }
+    let reason = await TrustRoots.explain(
+      certificates, leaf: leaf, roots: roots, name: ip == nil ? name : nil, ip: ip, caGiven: true)
+    return reason.map { "failed: \($0)" } ?? "ok"
   }
 
-  private func render(_ handshake: Handshake, _ certificates: [Certificate], verdict: String, json: Bool) -> String {
-    func names(_ certificate: Certificate) -> [String] {
-      ((try? certificate.extensions.subjectAlternativeNames) ?? nil)?.map { name in
-        switch name {
-        case .dnsName(let dns): return "DNS:\(dns)"
-        case .ipAddress(let bytes): return "IP:" + IPText.of(Array(bytes.bytes))
-        default: return "\(name)"
-        }
-      } ?? []
-    }
+  private func render(
+    _ handshake: ConnectionCheck.Handshake, _ certificates: [Certificate], verdict: String, json: Bool
+  ) -> String {
+    let names = CertificateNames.of
     let iso = ISO8601DateFormatter()
     if json {
       let object: [String: Any] = [
@@ -126,32 +86,16 @@ struct TLSCommand: AsyncParsableCommand {
   }
 }
 
-/// Completes its promise with the negotiated ALPN protocol when the handshake ends.
-final class HandshakeObserver: ChannelInboundHandler, @unchecked Sendable {
-  // Unchecked: the promise is only touched on the channel's event loop, and EventLoopPromise
-  // is itself Sendable.
-  typealias InboundIn = ByteBuffer
-  var completed: EventLoopPromise<String?>!
-
-  func handlerAdded(context: ChannelHandlerContext) {
-    completed = context.eventLoop.makePromise()
-  }
-
-  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-    if let event = event as? TLSUserEvent, case .handshakeCompleted(let alpn) = event {
-      completed.succeed(alpn)
-    }
-    context.fireUserInboundEventTriggered(event)
-  }
-
-  func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    completed.fail(error)
-    context.close(promise: nil)
-  }
-
-  func channelInactive(context: ChannelHandlerContext) {
-    completed.fail(ChannelError.ioOnClosedChannel)
-    context.fireChannelInactive()
+enum CertificateNames {
+  /// The subject alternative names as openssl prints them: `DNS:localhost`, `IP:127.0.0.1`.
+  static func of(_ certificate: Certificate) -> [String] {
+    ((try? certificate.extensions.subjectAlternativeNames) ?? nil)?.map { name in
+      switch name {
+      case .dnsName(let dns): return "DNS:\(dns)"
+      case .ipAddress(let bytes): return "IP:" + IPText.of(Array(bytes.bytes))
+      default: return "\(name)"
+      }
+    } ?? []
   }
 }
 

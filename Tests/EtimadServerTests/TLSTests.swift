@@ -14,7 +14,9 @@ struct TLSTests {
       let stranger = try CertificateAuthority.create(commonName: "Stranger CA", now: Date())
       var configuration = daemon.publicClient()
       configuration.trustRootsPEM = [stranger.certificatePEM]
-      configuration.defaultTimeout = .seconds(5)
+      // A refused handshake fails the call at once; the long deadline only keeps a loaded
+      // machine's slow handshake from reading as DEADLINE_EXCEEDED.
+      configuration.defaultTimeout = .seconds(60)
       try await EtimadClient.withClient(configuration) { client in
         let error = await #expect(throws: RPCError.self) { _ = try await client.health.status(of: "") }
         #expect(error?.code == .unavailable)
@@ -43,7 +45,9 @@ struct TLSTests {
     try await TestDaemon.with { daemon in
       var configuration = daemon.publicClient()
       configuration.port = daemon.endpoints.agencyPort
-      configuration.defaultTimeout = .seconds(5)
+      // A refused handshake fails the call at once; the long deadline only keeps a loaded
+      // machine's slow handshake from reading as DEADLINE_EXCEEDED.
+      configuration.defaultTimeout = .seconds(60)
       try await EtimadClient.withClient(configuration) { client in
         let error = await #expect(throws: RPCError.self) { _ = try await client.health.status(of: "") }
         #expect(error?.code == .unavailable)

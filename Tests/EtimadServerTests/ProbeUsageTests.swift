@@ -1,0 +1,124 @@
+import Etimad
+import EtimadServer
+import Foundation
+import Testing
+
+/// bench, tokens and the grpcurl habits of the probe, run as the built executable.
+@Suite("etimad-probe bench, tokens and grpcurl parity")
+struct ProbeUsageTests {
+  static let probe = Products.path("etimad-probe")
+
+  func run(_ arguments: [String], stdin: String? = nil, token: String? = nil) async throws -> ProgramRun {
+    // Each run gets its own token file: the developer's own is never read.
+    let home = TemporaryDirectory.make()
+    let path = home + "/token"
+    if let token { try token.write(toFile: path, atomically: true, encoding: .utf8) }
+    var environment = ProcessInfo.processInfo.environment
+    environment["HOME"] = home
+    environment["ETIMAD_PROBE_TOKEN"] = path
+    return try await ProgramRun.run(Self.probe, arguments, stdin: stdin, environment: environment)
+  }
+
+  func flags(_ daemon: TestDaemon) -> [String] {
+    [
+      "--addr", "localhost:\(daemon.endpoints.publicPort)", "--tls-ca-cert",
+      daemon.daemon.identity.paths.caCertificate,
+    ]
+  }
+
+  @Test("bench exits 64 + code when calls fail, keeps slashes in JSON, writes .hgrm, runs open loop for a duration")
+  func bench() async throws {
+    try await TestDaemon.with { daemon in
+      let failing = try await run(
+        ["bench", "etimad.identity.v1.IdentityService/ListSessions", "-n", "20", "-c", "2", "--warmup", "0"]
+          + flags(daemon))
+      #expect(failing.status == 64 + 16, "\(failing.stdout)\(failing.stderr)")
+      #expect(failing.stdout.contains("unauthenticated=20"), "\(failing.stdout)")
+      let hgrm = TemporaryDirectory.make() + "/check.hgrm"
+      let open = try await run(
+        [
+          "bench", "grpc.health.v1.Health/Check", "--duration", "1", "--rate", "50", "-c", "4", "--warmup", "0",
+          "--format", "json", "--hgrm", hgrm,
+        ] + flags(daemon))
+      #expect(open.status == 0, "\(open.stderr)")
+      #expect(open.stdout.contains(#""method":"grpc.health.v1.Health/Check""#), "\(open.stdout)")
+      let object = try JSONSerialization.jsonObject(with: Data(open.stdout.utf8)) as? [String: Any]
+      // Calls due at 0, 1/50, ... 49/50 s: all fifty are made, however late.
+      #expect(object?["calls"] as? Int == 50)
+      #expect(object?["rate"] as? Double == 50)
+      // No progress line when standard error is not a terminal
+      #expect(!open.stderr.contains("\r"))
+      let distribution = try String(contentsOfFile: hgrm, encoding: .utf8)
+      #expect(distribution.contains("Percentile") && distribution.contains("#[Max"), "\(distribution)")
+    }
+    let dead = try await run(["bench", "grpc.health.v1.Health/Check", "--addr", "127.0.0.1:1"])
+    #expect(dead.status == 64 + 14)
+    #expect(dead.stderr.contains("connection refused"))
+  }
+
+  @Test("tokens: none saved is said clearly; a stale one never reaches reflection or open methods")
+  func tokens() async throws {
+    try await TestDaemon.with { daemon in
+      let whoami = try await run(["whoami"] + flags(daemon))
+      #expect(whoami.status == 64 + 16)
+      #expect(whoami.stderr.contains("not signed in"), "\(whoami.stderr)")
+      let forced = try await run(["call", "etimad.identity.v1.IdentityService/WhoAmI", "--with-token"] + flags(daemon))
+      #expect(forced.status == 1)
+      #expect(forced.stderr.contains("not signed in"), "\(forced.stderr)")
+      let stale = "not-a-token"
+      let list = try await run(["list"] + flags(daemon), token: stale)
+      #expect(list.status == 0, "\(list.stderr)")
+      let open = try await run(
+        ["call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", #"{"mobile":"0501234567"}"#]
+          + flags(daemon), token: stale)
+      #expect(open.status == 0, "\(open.stderr)")
+      let sessions = try await run(
+        ["call", "etimad.identity.v1.IdentityService/ListSessions"] + flags(daemon), token: stale)
+      #expect(sessions.status == 64 + 16)
+      #expect(sessions.stderr.contains("no longer valid"), "\(sessions.stderr)")
+      // An agency method on the public port says where it is served
+      let agencyOnly = try await run(
+        ["call", "etimad.debts.v1.DebtService/ListDebts", "-H", "accept-language: en", "--no-token"] + flags(daemon))
+      #expect(agencyOnly.status == 64 + 16)
+      #expect(agencyOnly.stderr.contains("agency port"), "\(agencyOnly.stderr)")
+    }
+  }
+
+  @Test("login asks again for a wrong code while attempts remain")
+  func loginReprompts() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.seedRegistry()
+      try await EtimadClient.withClient(daemon.publicClient()) { try await daemon.register($0) }
+      let login = try await run(
+        ["login", "--national-id", TestDaemon.citizen.idNumber] + flags(daemon),
+        stdin: "\(TestDaemon.password)\n000000\n000001\n")
+      #expect(login.stderr.contains("attempts left") || login.stderr.contains("attempt left"), "\(login.stderr)")
+      // Two wrong codes of five: asked a third time (then standard input ends)
+      #expect(login.stderr.components(separatedBy: "code sent to").count - 1 == 3, "\(login.stderr)")
+    }
+  }
+
+  @Test("grpcurl habits: -d @ reads stdin, fields in proto order, named bad fields, --version")
+  func grpcurlParity() async throws {
+    try await TestDaemon.with { daemon in
+      let stdin = try await run(
+        ["call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", "@"] + flags(daemon),
+        stdin: #"{"mobile":"0501234567","iban":"SA0380000000608010167519"}"#)
+      #expect(stdin.status == 0, "\(stdin.stderr)")
+      #expect(stdin.stdout.contains("+966501234567"))
+      // Text output keeps the contract's field order (iban, mobile, bank_name), not A-Z
+      let mobile = try #require(stdin.stdout.range(of: "\"mobile\""))
+      let bank = try #require(stdin.stdout.range(of: "\"bankName\""))
+      #expect(mobile.lowerBound < bank.lowerBound, "\(stdin.stdout)")
+      let typo = try await run(
+        ["call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", #"{"ibann":"SA00"}"#]
+          + flags(daemon))
+      #expect(typo.status == 1)
+      #expect(typo.stderr.contains("no field 'ibann'") && typo.stderr.contains("iban"), "\(typo.stderr)")
+      #expect(!typo.stderr.contains("USAGE"), "\(typo.stderr)")
+    }
+    let version = try await run(["--version"])
+    #expect(version.status == 0)
+    #expect(!version.stdout.isEmpty)
+  }
+}
