@@ -24,7 +24,9 @@ public enum DebtsArea {
       jobs: [
         PeriodicJob(name: "debts.instalment-plan-defaults", interval: defaultsCheckInterval) {
           let marked = try await store.markDefaultedPlans()
-          if marked > 0 { context.logger.notice("instalment plans defaulted", metadata: ["debts.plans": "\(marked)"]) }
+          if marked > 0 {
+            context.logger.notice("instalment plans defaulted", metadata: ["debts.plans": .stringConvertible(marked)])
+          }
         }
       ])
   }

@@ -13,8 +13,9 @@ extension Etimadd {
     struct SeedBench: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "seed-bench",
-        abstract: "Bulk OUTSTANDING debts of one agency over many debtors, for tools/bench/debts.sh.")
-      @OptionGroup var options: ConfigOptions
+        abstract: "Seed OUTSTANDING debts for benchmarks.",
+        discussion: "Debts of one agency over many debtors, for tools/bench/debts.sh.")
+      @OptionGroup var options: CommonOptions
       @Option(help: "The creditor agency's code.") var agency = "MOF"
       @Option(help: "How many debts.") var debts = 100_000
       @Option(help: "Over how many debtors.") var debtors = 10_000
@@ -27,7 +28,7 @@ extension Etimadd {
       }
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         let database = try openDatabase(config)
         let started = Date()
         let owned = try await DebtsBenchSeed.seed(

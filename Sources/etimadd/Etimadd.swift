@@ -21,65 +21,6 @@ struct Etimadd: AsyncParsableCommand {
   )
 }
 
-/// Flags shared by the subcommands that read the configuration.
-struct ConfigOptions: ParsableArguments {
-  @Option(help: "JSON configuration file (keys: data_directory, host, public_port, ...).")
-  var config: String?
-
-  @Option(help: "Data directory: SQLite file and TLS material (default ./etimad-data, env ETIMAD_DATA_DIR).")
-  var dataDir: String?
-
-  @Option(help: "Address both gRPC listeners bind to (default 127.0.0.1).")
-  var host: String?
-
-  @Option(help: "Public TLS port (default 7443; 0 picks a free port).")
-  var publicPort: Int?
-
-  @Option(help: "Agencies' mutual-TLS port (default 7444; 0 picks a free port).")
-  var agencyPort: Int?
-
-  @Option(help: "Prometheus endpoint address (default 127.0.0.1).")
-  var metricsHost: String?
-
-  @Option(parsing: .unconditional, help: "Prometheus endpoint port (default 9464; 0 picks, -1 turns it off).")
-  var metricsPort: Int?
-
-  @Option(name: .customLong("server-name"), help: "Extra DNS name or IP for the server certificate (repeatable).")
-  var serverNames: [String] = []
-
-  @Option(help: "Log format: text or json.")
-  var logFormat: String?
-
-  @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-  var logLevel: String?
-
-  @Option(help: "Seconds in-flight calls may take to finish after SIGTERM.")
-  var shutdownGrace: Double?
-
-  @Option(help: "Seconds health answers NOT_SERVING after SIGTERM, still serving calls, before draining (default 2).")
-  var shutdownDrain: Double?
-
-  func resolve() throws -> ServerConfig {
-    var flags = ServerConfig.Layer()
-    flags.dataDirectory = dataDir
-    flags.host = host
-    flags.publicPort = publicPort
-    flags.agencyPort = agencyPort
-    flags.metricsHost = metricsHost
-    flags.metricsPort = metricsPort
-    flags.serverNames = serverNames.isEmpty ? nil : serverNames
-    flags.logFormat = logFormat
-    flags.logLevel = logLevel
-    flags.shutdownGraceSeconds = shutdownGrace
-    flags.shutdownDrainSeconds = shutdownDrain
-    do {
-      return try ServerConfig.resolve(file: config, environment: ProcessInfo.processInfo.environment, flags: flags)
-    } catch {
-      throw OperatorError("configuration: \(error.description)")
-    }
-  }
-}
-
 /// A failure worded for the operator: printed as one message, exit code 1, no stack trace.
 struct OperatorError: Error, CustomStringConvertible {
   let description: String
@@ -110,49 +51,65 @@ extension AsyncParsableCommand {
 extension Etimadd {
   struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Serve gRPC over TLS; creates the data directory, its CA and certificates on first run.")
+      abstract: "Serve gRPC over TLS (the default command).",
+      discussion: """
+        On first run, creates the data directory with its database, the development CA, the server \
+        certificate and the agency CA. When ready, prints one line on standard output for scripts \
+        ("etimadd ready public=... ca=..."), then on standard error the CA to trust, the probe \
+        command that checks health and where one-time SMS codes arrive.
+        """)
 
-    @OptionGroup var options: ConfigOptions
+    @OptionGroup var options: CommonOptions
+    @OptionGroup(title: "Serve Options") var serve: ServeOptions
 
     func run() async throws {
-      let config = try options.resolve()
+      let config = try options.resolve(.createIfMissing, flags: serve.layer)
       let level = Logger.Level(rawValue: config.logLevel) ?? .info
       LoggingSystem.bootstrap(LogOutput.factory(format: config.logFormat, level: level))
       let logger = Logger(label: "etimadd")
-      try await operatorErrors {
-        let daemon = try await buildServer(config: config, logger: logger)
-        let group = ServiceGroup(
-          configuration: .init(
-            services: daemon.services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            cancellationSignals: [],
-            logger: logger
-          ).withShutdownLimits(config))
-        let watchdog = ShutdownWatchdog(limit: config.shutdownLimit, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-          tasks.addTask { try await group.run() }
-          tasks.addTask {
-            let endpoints = try await daemon.endpoints()
-            FileHandle.standardError.write(
-              Data("trust the development CA: \(daemon.identity.paths.caCertificate)\n".utf8))
-            // One line on standard output, written at once, for scripts and tests to wait for.
-            FileHandle.standardOutput.write(Data((endpoints.readyLine(identity: daemon.identity) + "\n").utf8))
-          }
-          try await tasks.waitForAll()
-        }
-        withExtendedLifetime(watchdog) {}
+      do {
+        try await operatorErrors { try await runDaemon(config, logger: logger) }
+      } catch let error as OperatorError where config.logFormat == "json" {
+        // In JSON mode every line on standard error is a JSON object, the reason for failing too.
+        logger.critical("etimadd serve failed", metadata: ["error": "\(error.description)"])
+        throw ExitCode.failure
       }
+    }
+
+    private func runDaemon(_ config: ServerConfig, logger: Logger) async throws {
+      let daemon = try await buildServer(config: config, logger: logger)
+      let group = ServiceGroup(
+        configuration: .init(
+          services: daemon.services,
+          gracefulShutdownSignals: [.sigterm, .sigint],
+          cancellationSignals: [],
+          logger: logger
+        ).withShutdownLimits(config))
+      let watchdog = ShutdownWatchdog(limit: config.shutdownLimit, logger: logger)
+      try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        tasks.addTask {
+          let endpoints = try await daemon.endpoints()
+          // One line on standard output, written at once, for scripts and tests to wait for.
+          FileHandle.standardOutput.write(Data((endpoints.readyLine(identity: daemon.identity) + "\n").utf8))
+          ReadyNotes(endpoints: endpoints, identity: daemon.identity, config: config)
+            .write(format: config.logFormat, logger: logger)
+        }
+        try await tasks.waitForAll()
+      }
+      withExtendedLifetime(watchdog) {}
     }
   }
 
   struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Apply pending schema migrations to the data directory's database and list them.")
+      abstract: "Apply pending schema migrations and list them.",
+      discussion: "Creates the data directory and its database when missing.")
 
-    @OptionGroup var options: ConfigOptions
+    @OptionGroup var options: CommonOptions
 
     func run() async throws {
-      let config = try options.resolve()
+      let config = try options.resolve(.createIfMissing)
       try await operatorErrors {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let database = try openDatabase(config)
@@ -167,12 +124,17 @@ extension Etimadd {
 
     struct Show: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Create the TLS material if missing and show each certificate's subject, names and expiry.")
+        abstract: "Show the certificates: subject, serial, names, expiry.",
+        discussion: """
+          Reads <data-dir>/tls: the development CA, the server certificate and the agency CA. TLS \
+          material missing from an existing data directory is created first, as 'etimadd serve' \
+          would; a missing data directory is an error.
+          """)
 
-      @OptionGroup var options: ConfigOptions
+      @OptionGroup var options: CommonOptions
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let identity = try ServerIdentity.prepare(
             dataDirectory: config.dataDirectory, serverNames: config.serverNames, now: Date())
@@ -186,9 +148,10 @@ extension Etimadd {
             print("\(title): \(path)")
             print("  subject:    \(certificate.subject)")
             print("  issuer:     \(certificate.issuer)")
+            print("  serial:     \(CertificateText.serial(certificate.serialNumber.bytes))")
             print("  not after:  \(certificate.notValidAfter)")
             if let names = try certificate.extensions.subjectAlternativeNames {
-              print("  names:      \(names.map { "\($0)" }.joined(separator: ", "))")
+              print("  names:      \(names.map(CertificateText.name).joined(separator: ", "))")
             }
           }
         }

@@ -12,19 +12,23 @@ func operatorName() -> String {
 extension Etimadd {
   struct Registry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "The civil registry that registrations are checked against.", subcommands: [Import.self])
+      abstract: "The civil registry registrations are checked against.", subcommands: [Import.self])
 
     struct Import: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Import persons from CSV (\(CivilRegistry.header.joined(separator: ","))): all rows or none.")
+        abstract: "Import persons from a CSV file: all rows or none.",
+        discussion: """
+          The header is \(CivilRegistry.header.joined(separator: ",")). Every row is validated; \
+          with any row rejected, nothing is imported and the rejected rows are listed.
+          """)
 
-      @OptionGroup var options: ConfigOptions
+      @OptionGroup var options: CommonOptions
 
       @Argument(help: "The CSV file (UTF-8; Gregorian birth dates YYYY-MM-DD).")
       var file: String
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
           else {
@@ -53,20 +57,21 @@ extension Etimadd {
 
   struct Agency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Agencies allowed on the mutual-TLS port, and their client certificates.",
+      abstract: "Agencies on the mutual-TLS port, their certificates.",
       subcommands: [Add.self, List.self, Revoke.self, Reissue.self])
 
     struct Add: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Register an agency and issue its client certificate and key (0600).")
-      @OptionGroup var options: ConfigOptions
+        abstract: "Register an agency and issue its client certificate.",
+        discussion: "Writes CODE.pem and CODE-key.pem (0600), signed by the agency CA.")
+      @OptionGroup var options: CommonOptions
       @Option(help: "Agency code: 2-16 upper-case letters, digits or dashes (the certificate's CN).") var code: String
       @Option(help: "Arabic name.") var nameAr: String
       @Option(help: "English name.") var nameEn: String
       @Option(help: "Where to write CODE.pem and CODE-key.pem (default <data-dir>/agencies).") var out: String?
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let issued = try await AgencyAdministration(dataDirectory: config.dataDirectory).add(
             code: code, nameAr: nameAr, nameEn: nameEn, outputDirectory: out ?? config.dataDirectory + "/agencies",
@@ -78,16 +83,16 @@ extension Etimadd {
 
     struct List: AsyncParsableCommand {
       static let configuration = CommandConfiguration(abstract: "List the registered agencies.")
-      @OptionGroup var options: ConfigOptions
+      @OptionGroup var options: CommonOptions
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let agencies = try await AgencyAdministration(dataDirectory: config.dataDirectory).registry.all()
           if agencies.isEmpty { print("no agencies; 'etimadd agency add' registers one") }
           for agency in agencies {
             print(
-              "\(agency.code)\t\(agency.state)\t\(agency.nameEn)\t\(agency.nameAr)\tcertificate \(agency.certificateSerial ?? "-")"
+              "\(agency.code)\t\(agency.state)\t\(agency.nameEn)\t\(agency.nameAr)\tcertificate \(agency.certificateSerial.map { CertificateText.serial(stored: $0) } ?? "-")"
             )
           }
         }
@@ -96,11 +101,11 @@ extension Etimadd {
 
     struct Revoke: AsyncParsableCommand {
       static let configuration = CommandConfiguration(abstract: "Refuse an agency from its next call on.")
-      @OptionGroup var options: ConfigOptions
+      @OptionGroup var options: CommonOptions
       @Argument(help: "The agency code.") var code: String
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           try await AgencyAdministration(dataDirectory: config.dataDirectory).registry.revoke(
             code: code, operator: operatorName())
@@ -111,13 +116,14 @@ extension Etimadd {
 
     struct Reissue: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Issue a new client certificate; the previous one stops working at once.")
-      @OptionGroup var options: ConfigOptions
+        abstract: "Issue a new client certificate, ending the old one.",
+        discussion: "The previous certificate stops working at once, on open connections too.")
+      @OptionGroup var options: CommonOptions
       @Argument(help: "The agency code.") var code: String
       @Option(help: "Where to write CODE.pem and CODE-key.pem (default <data-dir>/agencies).") var out: String?
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let issued = try await AgencyAdministration(dataDirectory: config.dataDirectory).reissue(
             code: code, outputDirectory: out ?? config.dataDirectory + "/agencies", operator: operatorName())
@@ -129,8 +135,12 @@ extension Etimadd {
 
   struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Seed demo data: a civil registry, agencies with certificates, accounts with a known password.")
-    @OptionGroup var options: ConfigOptions
+      abstract: "Seed demo data to try every area.",
+      discussion: """
+        A civil registry, agencies with client certificates, accounts with a known password, \
+        debts, payments and tenders. Creates the data directory when missing.
+        """)
+    @OptionGroup var options: CommonOptions
 
     @Option(help: "How many persons get an account with the demo password (0-150).")
     var accounts = 5
@@ -140,7 +150,7 @@ extension Etimadd {
     }
 
     func run() async throws {
-      let config = try options.resolve()
+      let config = try options.resolve(.createIfMissing)
       try await operatorErrors {
         print(
           try await DemoData.seed(
@@ -160,6 +170,6 @@ func openDatabase(_ config: ServerConfig) throws -> EtimadDatabase {
 func describe(_ issued: AgencyAdministration.Issued, code: String) -> String {
   """
   agency \(code): certificate \(issued.certificatePath)
-    key \(issued.keyPath) (0600), serial \(issued.serial), valid until \(ISO8601DateFormatter().string(from: issued.notValidAfter))
+    key \(issued.keyPath) (0600), serial \(CertificateText.serial(stored: issued.serial)), valid until \(ISO8601DateFormatter().string(from: issued.notValidAfter))
   """
 }

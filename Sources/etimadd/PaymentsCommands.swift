@@ -7,14 +7,15 @@ import Foundation
 extension Etimadd {
   struct Payments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "The government payments catalogue (sectors, services) and benchmark data.",
+      abstract: "Government payments: catalogue and benchmark data.",
       subcommands: [SectorAdd.self, ServiceAdd.self, BenchSeed.self])
 
     struct SectorAdd: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "sector-add",
-        abstract: "Add a sector recorded by one agency (register the agency with 'agency add').")
-      @OptionGroup var options: ConfigOptions
+        abstract: "Add a sector whose payments one agency records.",
+        discussion: "Register the agency first with 'etimadd agency add'.")
+      @OptionGroup var options: CommonOptions
       @Option(help: "Sector code: 2-32 upper-case letters, digits or underscores.") var code: String
       @Option(help: "Arabic name.") var nameAr: String
       @Option(help: "English name.") var nameEn: String
@@ -28,7 +29,7 @@ extension Etimadd {
       }
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let database = try openDatabase(config)
           try await database.pool.write { db in
@@ -52,7 +53,7 @@ extension Etimadd {
     struct ServiceAdd: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "service-add", abstract: "Add a service with its fee to a sector.")
-      @OptionGroup var options: ConfigOptions
+      @OptionGroup var options: CommonOptions
       @Option(help: "The sector code.") var sector: String
       @Option(help: "Service code: 2-32 upper-case letters, digits or underscores.") var code: String
       @Option(help: "Arabic name.") var nameAr: String
@@ -66,7 +67,7 @@ extension Etimadd {
       }
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let database = try openDatabase(config)
           try await database.pool.write { db in
@@ -89,14 +90,15 @@ extension Etimadd {
     struct BenchSeed: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "bench-seed",
-        abstract: "Write benchmark payments into one sector, in large transactions (the demo persons come first).")
-      @OptionGroup var options: ConfigOptions
+        abstract: "Write benchmark payments into one sector.",
+        discussion: "In large transactions; the demo persons are the first beneficiaries.")
+      @OptionGroup var options: CommonOptions
       @Option(help: "How many payments.") var payments = 1_000_000
       @Option(help: "How many beneficiaries (the demo registry's persons first).") var beneficiaries = 10_000
       @Option(help: "The sector.") var sector = "PASSPORTS"
 
       func run() async throws {
-        let config = try options.resolve()
+        let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let database = try openDatabase(config)
           let started = Date()

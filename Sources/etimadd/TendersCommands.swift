@@ -8,15 +8,15 @@ import GRDB
 /// rebuilding the search index).
 struct Tenders: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Tenders: seed many realistic tenders (benchmarks), rebuild the search index.",
+    abstract: "Tenders: benchmark data and the search index.",
     subcommands: [Seed.self, Reindex.self])
 
   struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract:
-        "Publish COUNT generated tenders of the registered agencies (run 'etimadd demo' first), then rebuild the index."
+      abstract: "Publish COUNT generated tenders, then reindex.",
+      discussion: "Tenders of the registered agencies (run 'etimadd demo' first); then the search index is rebuilt."
     )
-    @OptionGroup var options: ConfigOptions
+    @OptionGroup var options: CommonOptions
 
     @Option(help: "How many tenders to add.")
     var count = 100_000
@@ -26,7 +26,7 @@ struct Tenders: AsyncParsableCommand {
     }
 
     func run() async throws {
-      let config = try options.resolve()
+      let config = try options.resolve(.mustExist)
       try await operatorErrors {
         let database = try openDatabase(config)
         let agencies = try await database.read { db in
@@ -64,10 +64,10 @@ struct Tenders: AsyncParsableCommand {
 
   struct Reindex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Rebuild the tenders search index from the tenders.")
-    @OptionGroup var options: ConfigOptions
+    @OptionGroup var options: CommonOptions
 
     func run() async throws {
-      let config = try options.resolve()
+      let config = try options.resolve(.mustExist)
       try await operatorErrors {
         let database = try openDatabase(config)
         let start = ContinuousClock.now

@@ -2,8 +2,8 @@ import EtimadKit
 import GRPCCore
 import Logging
 
-/// One structured line per finished call: method, status code, duration, peer and request id,
-/// with dot keys. Successful calls log at info, failures at notice (server faults
+/// One structured line per finished call: method, status code (canonical name), duration in
+/// milliseconds (a number), peer and request id, with dot keys. Successful calls log at info, failures at notice (server faults
 /// at error), so an operator can raise the level to quieten the access log.
 struct LoggingInterceptor: ServerInterceptor {
   let logger: Logger
@@ -47,14 +47,16 @@ struct LoggingInterceptor: ServerInterceptor {
       default: .notice
       }
     guard logger.logLevel <= level else { return }
-    let elapsed = ContinuousClock.now - start
+    // Microsecond precision, as a number: JSON logs carry it as one.
+    let milliseconds = ((ContinuousClock.now - start) / .microseconds(1)).rounded() / 1000
     logger.log(
       level: level, "rpc finished",
       metadata: [
         "request.id": "\(CallInfo.current.requestID)",
         "rpc.method": "\(context.descriptor.fullyQualifiedMethod)",
-        "rpc.code": "\(code.map { "\($0)" } ?? "ok")",
-        "rpc.duration_ms": "\(elapsed / .milliseconds(1))",
+        // Canonical names (INVALID_ARGUMENT), as gRPC's docs and other servers' logs spell them.
+        "rpc.code": "\(code?.canonicalName ?? "OK")",
+        "rpc.duration_ms": .stringConvertible(milliseconds),
         "peer": "\(context.remotePeer)",
       ])
   }

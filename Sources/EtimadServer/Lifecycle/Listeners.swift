@@ -69,7 +69,10 @@ final class Listeners: Service, Sendable {
     let drain = config.shutdownDrainSeconds
     logger.info(
       "graceful shutdown: health NOT_SERVING, then draining in-flight calls",
-      metadata: ["shutdown.drain_seconds": "\(drain)", "shutdown.grace_seconds": "\(config.shutdownGraceSeconds)"])
+      metadata: [
+        "shutdown.drain_seconds": .stringConvertible(drain),
+        "shutdown.grace_seconds": .stringConvertible(config.shutdownGraceSeconds),
+      ])
     health.enterShutdown()
     if drain > 0 { try? await Task.sleep(for: .milliseconds(Int64(drain * 1000))) }
     publicServer.beginGracefulShutdown()

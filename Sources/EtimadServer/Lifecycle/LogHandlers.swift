@@ -16,6 +16,9 @@ public enum LogOutput {
 }
 
 /// One JSON object per line with `time`, `level`, `label`, `message` and the metadata's dot keys.
+/// Metadata values keep their type: log a number or a boolean as `.stringConvertible(value)`
+/// (`"rpc.duration_ms": .stringConvertible(1.25)`) and it is a JSON number or boolean; strings,
+/// and anything else string-convertible, are JSON strings; arrays and dictionaries nest.
 public struct JSONLogHandler: LogHandler {
   public var metadata: Logger.Metadata = [:]
   public var logLevel: Logger.Level = .info
@@ -39,12 +42,33 @@ public struct JSONLogHandler: LogHandler {
       "message": message.description,
     ]
     for (key, value) in self.metadata.merging(metadata ?? [:], uniquingKeysWith: { $1 }) {
-      object[key] = value.description
+      object[key] = Self.json(value)
     }
     guard
       var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return }
     data.append(0x0A)
     Self.output.withLock { _ in FileHandle.standardError.write(data) }
+  }
+
+  /// The JSON value of a metadata value.
+  public static func json(_ value: Logger.Metadata.Value) -> Any {
+    switch value {
+    case .string(let text): text
+    case .stringConvertible(let convertible): number(convertible) ?? convertible.description
+    case .array(let values): values.map(json)
+    case .dictionary(let values): values.mapValues(json)
+    }
+  }
+
+  /// Booleans and finite numbers as JSON booleans and numbers; nil for anything else.
+  private static func number(_ value: any CustomStringConvertible & Sendable) -> Any? {
+    switch value {
+    case let flag as Bool: flag
+    case let integer as any BinaryInteger: Int64(exactly: integer).map { $0 as Any } ?? value.description
+    case let real as Double: real.isFinite ? real : nil
+    case let real as Float: real.isFinite ? Double(real) : nil
+    default: nil
+    }
   }
 }

@@ -23,7 +23,10 @@ public final class ShutdownWatchdog {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
           logger.critical(
             "shutdown did not finish in time; exiting hard",
-            metadata: ["shutdown.limit_seconds": "\(limit)", "exit.status": "\(Self.exitStatus)"])
+            metadata: [
+              "shutdown.limit_seconds": .stringConvertible(limit / .seconds(1)),
+              "exit.status": .stringConvertible(Self.exitStatus),
+            ])
           fflush(nil)
           _exit(Self.exitStatus)
         }

@@ -29,7 +29,7 @@ final class StorageWatch: Sendable {
     if let count = database.storage.recordFull(now: database.clock.now) {
       logger.error(
         "writes refused: storage full",
-        metadata: ["storage.refused_writes": "\(count)", "rpc.method": "\(method)"])
+        metadata: ["storage.refused_writes": .stringConvertible(count), "rpc.method": "\(method)"])
     }
     for service in writingServices { health.set(.notServing, for: service) }
     return EtimadError(

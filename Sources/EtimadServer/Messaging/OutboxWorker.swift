@@ -50,7 +50,8 @@ public struct OutboxWorker: Service {
         let attempt = message.attempts + 1
         let retry: TimeInterval? = attempt >= Self.maximumAttempts ? nil : min(300, 2 * pow(2, Double(attempt - 1)))
         logger.warning(
-          "SMS not delivered", metadata: ["outbox.id": "\(message.id)", "attempt": "\(attempt)", "error": "\(error)"])
+          "SMS not delivered",
+          metadata: ["outbox.id": "\(message.id)", "attempt": .stringConvertible(attempt), "error": "\(error)"])
         try await database.pool.write { db in
           try Outbox.markFailed(db, id: message.id, error: "\(error)", retryAfter: retry, now: database.clock.now)
         }

@@ -94,25 +94,31 @@ struct ProgramRun: Sendable {
   /// Runs the program on a thread of its own: waiting for a child must never block the
   /// cooperative pool, where an in-process daemon serving that child runs.
   static func run(
-    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil
+    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+    currentDirectory: String? = nil
   )
     async throws -> ProgramRun
   {
     try await withCheckedThrowingContinuation { continuation in
       Thread.detachNewThread {
         continuation.resume(
-          with: Result { try runBlocking(path, arguments, stdin: stdin, environment: environment) })
+          with: Result {
+            try runBlocking(
+              path, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+          })
       }
     }
   }
 
   static func runBlocking(
-    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil
+    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+    currentDirectory: String? = nil
   ) throws -> ProgramRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let environment { process.environment = environment }
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
