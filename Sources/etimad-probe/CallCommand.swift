@@ -1,5 +1,6 @@
 import ArgumentParser
 import Etimad
+import EtimadProtos
 import Foundation
 import GRPCCore
 import GRPCProtobuf
@@ -145,7 +146,7 @@ enum CallFailure {
   static func report(_ error: RPCError, json: Bool) {
     let details = error.etimadDetails
     if json {
-      var object: [String: Any] = ["code": "\(error.code)", "message": error.message]
+      var object: [String: Any] = ["code": error.code.canonicalName, "message": error.message]
       if let details {
         object["reason"] = details.reason
         object["domain"] = details.domain
@@ -162,7 +163,7 @@ enum CallFailure {
       }
       return
     }
-    printError("ERROR:\n  Code: \(error.code)\n  Message: \(error.message)")
+    printError("ERROR:\n  Code: \(error.code.canonicalName)\n  Message: \(error.message)")
     guard let details else { return }
     if let reason = details.reason { printError("  Reason: \(reason) (\(details.domain ?? ""))") }
     if let message = details.localizedMessage { printError("  Localized: \(message)") }

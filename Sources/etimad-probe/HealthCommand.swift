@@ -1,5 +1,6 @@
 import ArgumentParser
 import Etimad
+import EtimadProtos
 import Foundation
 import GRPCCore
 
@@ -36,7 +37,7 @@ struct HealthCommand: AsyncParsableCommand {
       printError("error: cannot connect to \(connection.addr): \(error.message)")
       throw ExitCode(2)
     case .failure(let error):
-      printError("error: health rpc failed: \(error.code): \(error.message)")
+      printError("error: health rpc failed: \(error.code.canonicalName): \(error.message)")
       throw ExitCode(3)
     case .success(let response):
       let serving = response.status == .serving

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtimadProtos
 import Foundation
 import GRPCCore
 import Histogram
@@ -28,7 +29,7 @@ struct LoadReport: Sendable {
   var rps: Double { seconds > 0 ? Double(calls) / seconds : 0 }
 
   var errors: [String: Int] {
-    Dictionary(uniqueKeysWithValues: errorCodes.map { ("\($0.key)", $0.value) })
+    Dictionary(uniqueKeysWithValues: errorCodes.map { ($0.key.canonicalName, $0.value) })
   }
 
   /// 64 + the most frequent failure's code when any call failed, as `call` exits.

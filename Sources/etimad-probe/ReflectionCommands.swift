@@ -1,5 +1,6 @@
 import ArgumentParser
 import Etimad
+import EtimadProtos
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -55,7 +56,7 @@ func withReflection<T: Sendable>(
       try await body(ReflectionClient(client: client, metadata: metadata, options: connection.callOptions()))
     }
   } catch let error as RPCError {
-    printError("error: \(error.code): \(error.message)")
+    printError("error: \(error.code.canonicalName): \(error.message)")
     throw error.code.exitCode
   }
 }

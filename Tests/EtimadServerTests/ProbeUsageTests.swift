@@ -33,7 +33,7 @@ struct ProbeUsageTests {
         ["bench", "etimad.identity.v1.IdentityService/ListSessions", "-n", "20", "-c", "2", "--warmup", "0"]
           + flags(daemon))
       #expect(failing.status == 64 + 16, "\(failing.stdout)\(failing.stderr)")
-      #expect(failing.stdout.contains("unauthenticated=20"), "\(failing.stdout)")
+      #expect(failing.stdout.contains("UNAUTHENTICATED=20"), "\(failing.stdout)")
       let hgrm = TemporaryDirectory.make() + "/check.hgrm"
       let open = try await run(
         [
