@@ -22,9 +22,10 @@ struct JSONLogTests {
       host: "127.0.0.1", port: daemon.publicPort, trustRootsPEM: [ca], acceptLanguage: "en",
       defaultTimeout: .seconds(20))
     try await EtimadClient.withClient(configuration) { client in
-      await #expect(throws: RPCError.self) {
+      let refused = await #expect(throws: RPCError.self) {
         _ = try await client.platform.validateIdentifiers(.with { $0.iban = "SA00" })
       }
+      #expect(refused?.code == .invalidArgument, "\(String(describing: refused))")
     }
     // And the daemon stops
     kill(daemon.process.processIdentifier, SIGTERM)

@@ -33,7 +33,7 @@ public struct ServerConfig: Sendable, Equatable {
   /// The largest request message a method accepts, in bytes (RESOURCE_EXHAUSTED past it).
   public var maxRequestBytes = 64 * 1024
   /// A connection that has not finished its TLS handshake and HTTP/2 preface by then is closed.
-  public var handshakeTimeoutSeconds = 10.0
+  public var handshakeTimeoutSeconds = 20.0
   /// A connection without calls for this long is closed (0: never).
   public var connectionIdleSeconds = 300.0
   /// A connection older than this is asked to reconnect (GOAWAY), so load balancers can
