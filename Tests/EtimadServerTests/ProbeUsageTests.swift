@@ -121,4 +121,23 @@ struct ProbeUsageTests {
     #expect(version.status == 0)
     #expect(!version.stdout.isEmpty)
   }
+
+  @Test("describe with no symbol lists every service, its methods and messages, with the proto comments")
+  func describeAll() async throws {
+    try await TestDaemon.with { daemon in
+      let all = try await run(["describe"] + flags(daemon))
+      #expect(all.status == 0, "\(all.stderr)")
+      for text in [
+        "etimad.platform.v1.PlatformService is a service:", "rpc ValidateIdentifiers",
+        "etimad.identity.v1.IdentityService is a service:", "grpc.health.v1.Health is a service:",
+        "// Anyone may call it, anonymous callers included.", "etimad.platform.v1.ValidateIdentifiersRequest",
+      ] {
+        #expect(all.stdout.contains(text), "\(text) missing")
+      }
+      let message = try await run(["describe", "etimad.platform.v1.GetServerInfoResponse"] + flags(daemon))
+      #expect(
+        message.stdout.contains("  // The daemon's version (semantic versioning).\n  string version = 2;"),
+        "\(message.stdout)")
+    }
+  }
 }
