@@ -31,6 +31,11 @@ struct CallCommand: AsyncParsableCommand {
     help: "Print the request metadata, the response headers and trailers and the request id on standard error.")
   var verbose = false
 
+  @Flag(
+    help:
+      "Print fields left at their default values (0, \"\", false, [], the zero enum value; null for unset messages).")
+  var emitDefaults = false
+
   func run() async throws {
     let entry = try MethodLookup.entry(method)
     let requestName = entry.requestType.protoMessageName
@@ -45,7 +50,8 @@ struct CallCommand: AsyncParsableCommand {
     let metadata = try requestMetadata(token: token)
     let options = connection.callOptions()
     let pretty = connection.format == .text
-    let output = OutputOptions(pretty: pretty, verbose: verbose)
+    let output = OutputOptions(
+      pretty: pretty, emitDefaults: emitDefaults ? entry.responseType.protoMessageName : nil, verbose: verbose)
     try await connection.checkReachable()
     if let freshID { printError("request_id: \(freshID) (reuse it to retry)") }
     if verbose { VerboseTrace.requestMetadata(metadata) }
@@ -153,11 +159,14 @@ enum RequestJSON {
 struct OutputOptions: Sendable {
   /// Re-indented for people (text) or one line of JSON.
   var pretty: Bool
+  /// The response message's full name when `--emit-defaults` asks for every field.
+  var emitDefaults: String?
   /// `-v`: headers and trailers on standard error.
   var verbose: Bool
 
   func render(_ json: String) -> String {
-    pretty ? JSONText.pretty(json) : json
+    let full = emitDefaults.map { DefaultFields.filled(json, message: $0) } ?? json
+    return pretty ? JSONText.pretty(full) : full
   }
 }
 

@@ -220,4 +220,29 @@ struct ProbeUsageTests {
         "\(message.stdout)")
     }
   }
+
+  @Test("--emit-defaults prints fields at their default values, in proto order")
+  func emitDefaults() async throws {
+    try await TestDaemon.with { daemon in
+      let method = "etimad.platform.v1.PlatformService/ValidateIdentifiers"
+      let plain = try await run(
+        ["call", method, "-d", #"{"mobile":"0501234567"}"#, "--format", "json"] + flags(daemon))
+      #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"mobile":"+966501234567"}"#)
+      let full = try await run(
+        ["call", method, "-d", #"{"mobile":"0501234567"}"#, "--format", "json", "--emit-defaults"] + flags(daemon))
+      #expect(full.status == 0, "\(full.stderr)")
+      #expect(
+        full.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+          == #"{"personId":null,"iban":"","mobile":"+966501234567","bankName":null}"#, "\(full.stdout)")
+      let nested = try await run(
+        [
+          "call", method, "-d", #"{"personId":{"type":"PERSON_ID_TYPE_NATIONAL_ID","number":"1012345672"}}"#,
+          "--emit-defaults",
+        ] + flags(daemon))
+      #expect(nested.status == 0, "\(nested.stderr)")
+      #expect(
+        nested.stdout.contains(#""number": "1012345672""#) && nested.stdout.contains(#""iban": """#), "\(nested.stdout)"
+      )
+    }
+  }
 }
