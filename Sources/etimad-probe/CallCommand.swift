@@ -52,6 +52,9 @@ struct CallCommand: AsyncParsableCommand {
     let pretty = connection.format == .text
     let output = OutputOptions(
       pretty: pretty, emitDefaults: emitDefaults ? entry.responseType.protoMessageName : nil, verbose: verbose)
+    // A request that does not decode is refused here, before an id is offered for a retry.
+    let streamingRequest = entry.kind == .clientStreaming || entry.kind == .bidirectionalStreaming
+    _ = try RequestJSON.messages(entry.requestType, from: json, many: streamingRequest)
     try await connection.checkReachable()
     if let freshID { printError("request_id: \(freshID) (reuse it to retry)") }
     if verbose { VerboseTrace.requestMetadata(metadata) }

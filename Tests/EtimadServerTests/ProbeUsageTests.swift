@@ -143,6 +143,9 @@ struct ProbeUsageTests {
       #expect(!retry.stderr.contains("request_id:"), "\(retry.stderr)")
       #expect(try ticket(first.stdout) != nil)
       #expect(try ticket(first.stdout) == ticket(retry.stdout))
+      // A request that does not decode is refused before any id is offered
+      let typo = try await run(["call", method, "-d", #"{"emial":"x"}"#] + flags(daemon))
+      #expect(typo.status == 1 && !typo.stderr.contains("request_id:"), "\(typo.stderr)")
       // A request message without request_id gets none
       let open = try await run(
         ["call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", #"{"mobile":"0501234567"}"#]
