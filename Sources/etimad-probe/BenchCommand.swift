@@ -66,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
       throw ValidationError("bench drives unary methods; \(entry.fullName) is \(entry.kind)")
     }
     let json = try RequestJSON.load(data)
-    let metadata = try connection.metadata()
+    let metadata = try connection.rpcMetadata()
     let options = connection.callOptions()
     // A dead address stops the bench before it starts, with the cause.
     try await connection.checkReachable()

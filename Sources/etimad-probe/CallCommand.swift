@@ -26,12 +26,20 @@ struct CallCommand: AsyncParsableCommand {
 
   @OptionGroup var tokens: TokenOptions
 
+  @Flag(
+    name: [.customShort("v"), .customLong("verbose")],
+    help: "Print the request metadata, the response headers and trailers and the request id on standard error.")
+  var verbose = false
+
+  @Flag(
+    help:
+      "Print fields left at their default values (0, \"\", false, [], the zero enum value; null for unset messages).")
+  var emitDefaults = false
+
   func run() async throws {
     let entry = try MethodLookup.entry(method)
-    let json = try RequestJSON.load(data)
-    let metadata = try connection.metadata()
-    let options = connection.callOptions()
-    let pretty = connection.format == .text
+    let requestName = entry.requestType.protoMessageName
+    let (json, freshID) = RequestIDFill.fill(try RequestJSON.load(data), message: requestName)
     let token: String?
     do {
       token = try tokens.token(service: entry.service, method: entry.method, connection: connection)
@@ -39,18 +47,29 @@ struct CallCommand: AsyncParsableCommand {
       printError("error: \(error.description)")
       throw ExitCode(1)
     }
+    let metadata = try requestMetadata(token: token)
+    let options = connection.callOptions()
+    let pretty = connection.format == .text
+    let output = OutputOptions(
+      pretty: pretty, emitDefaults: emitDefaults ? entry.responseType.protoMessageName : nil, verbose: verbose)
+    // A request that does not decode is refused here, before an id is offered for a retry.
+    let streamingRequest = entry.kind == .clientStreaming || entry.kind == .bidirectionalStreaming
+    _ = try RequestJSON.messages(entry.requestType, from: json, many: streamingRequest)
     try await connection.checkReachable()
+    if let freshID { printError("request_id: \(freshID) (reuse it to retry)") }
+    if verbose { VerboseTrace.requestMetadata(metadata) }
     do {
       try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
-        client.session.value = token
         try await GenericCall.run(
           entry, entry.requestType, entry.responseType, json: json, client: client, metadata: metadata,
-          options: options
-        ) { response in
-          print(pretty ? JSONText.pretty(response) : response)
-        }
+          options: options, output: output)
       }
     } catch let error as RPCError {
+      if verbose {
+        VerboseTrace.responseTrailers(
+          error.metadata, requestID: error.metadata.first("x-request-id") ?? metadata.first("x-request-id"),
+          sent: 1, received: 0)
+      }
       CallFailure.report(error, json: connection.format == .json)
       if token != nil, error.etimadDetails?.reason == "INVALID_TOKEN" {
         printError(
@@ -59,6 +78,29 @@ struct CallCommand: AsyncParsableCommand {
       }
       throw error.code.exitCode
     }
+  }
+
+  /// `-H` and `--rpc-header`, with the headers the client library would add filled in here,
+  /// so that `-v` shows what is sent: `accept-language`, a fresh `x-request-id` and the token.
+  func requestMetadata(token: String?) throws -> Metadata {
+    var metadata = try connection.rpcMetadata()
+    if metadata.first("accept-language") == nil {
+      metadata.addString(try connection.clientConfiguration().acceptLanguage, forKey: "accept-language")
+    }
+    if metadata.first("x-request-id") == nil {
+      metadata.addString(UUID().uuidString.lowercased(), forKey: "x-request-id")
+    }
+    if let token, metadata.first("authorization") == nil {
+      metadata.addString("Bearer \(token)", forKey: "authorization")
+    }
+    return metadata
+  }
+}
+
+extension Metadata {
+  /// The first string value of `key`.
+  func first(_ key: String) -> String? {
+    self[stringValues: key].first(where: { _ in true })
   }
 }
 
@@ -116,12 +158,26 @@ enum RequestJSON {
   }
 }
 
+/// How `call` prints responses.
+struct OutputOptions: Sendable {
+  /// Re-indented for people (text) or one line of JSON.
+  var pretty: Bool
+  /// The response message's full name when `--emit-defaults` asks for every field.
+  var emitDefaults: String?
+  /// `-v`: headers and trailers on standard error.
+  var verbose: Bool
+
+  func render(_ json: String) -> String {
+    let full = emitDefaults.map { DefaultFields.filled(json, message: $0) } ?? json
+    return pretty ? JSONText.pretty(full) : full
+  }
+}
+
 enum GenericCall {
-  /// Calls `entry` with requests decoded from `json`, handing each response as JSON to `output`.
+  /// Calls `entry` with requests decoded from `json`, printing each response on standard output.
   static func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
     _ entry: MethodCatalogEntry, _ request: Request.Type, _ response: Response.Type, json: String,
-    client: EtimadClient, metadata: Metadata, options: CallOptions,
-    output: @escaping @Sendable (String) -> Void
+    client: EtimadClient, metadata: Metadata, options: CallOptions, output: OutputOptions
   ) async throws {
     let streamingRequest = entry.kind == .clientStreaming || entry.kind == .bidirectionalStreaming
     let messages = try RequestJSON.messages(Request.self, from: json, many: streamingRequest)
@@ -134,8 +190,21 @@ enum GenericCall {
       deserializer: ProtobufDeserializer<Response>(),
       options: options
     ) { response in
-      for try await message in response.messages {
-        output(try message.jsonString(options: encode))
+      if output.verbose, case .success(let contents) = response.accepted {
+        VerboseTrace.responseHeaders(contents.metadata)
+      }
+      var received = 0
+      for try await part in response.bodyParts {
+        switch part {
+        case .message(let message):
+          received += 1
+          print(output.render(try message.jsonString(options: encode)))
+        case .trailingMetadata(let trailers):
+          guard output.verbose else { continue }
+          let requestID =
+            response.metadata.first("x-request-id") ?? trailers.first("x-request-id") ?? metadata.first("x-request-id")
+          VerboseTrace.responseTrailers(trailers, requestID: requestID, sent: messages.count, received: received)
+        }
       }
     }
   }

@@ -20,8 +20,15 @@ struct ConnectionOptions: ParsableArguments {
   @Option(name: .customLong("tls-server-name"), help: "Name to verify the server certificate against.")
   var serverName: String?
 
-  @Option(name: .customShort("H"), help: "Extra metadata 'key: value' (repeatable).")
+  @Option(
+    name: .customShort("H"),
+    help: "Metadata 'key: value' sent on the call and on reflection calls (repeatable), as grpcurl's -H.")
   var headers: [String] = []
+
+  @Option(
+    name: .customLong("rpc-header"),
+    help: "Metadata 'key: value' sent on the call only, never on reflection (repeatable), as grpcurl's.")
+  var rpcHeaders: [String] = []
 
   @Option(help: "Seconds to wait for the connection.")
   var connectTimeout = 5.0
@@ -38,7 +45,7 @@ struct ConnectionOptions: ParsableArguments {
       throw ValidationError("--tls-client-cert and --tls-client-key go together")
     }
     guard connectTimeout > 0, rpcTimeout > 0 else { throw ValidationError("timeouts must be positive") }
-    _ = try metadata()
+    _ = try rpcMetadata()
   }
 
   func hostAndPort() throws -> (host: String, port: Int) {
@@ -57,15 +64,27 @@ struct ConnectionOptions: ParsableArguments {
     return (String(text[..<colon]), port)
   }
 
+  /// The `-H` headers: sent on every call, reflection included.
   func metadata() throws -> Metadata {
+    try Self.parse(headers, flag: "-H")
+  }
+
+  /// The headers of the RPC itself: `-H` and `--rpc-header`.
+  func rpcMetadata() throws -> Metadata {
+    var metadata = try metadata()
+    metadata.add(contentsOf: try Self.parse(rpcHeaders, flag: "--rpc-header"))
+    return metadata
+  }
+
+  static func parse(_ headers: [String], flag: String) throws -> Metadata {
     var metadata = Metadata()
     for header in headers {
       guard let colon = header.firstIndex(of: ":") else {
-        throw ValidationError("-H takes 'key: value', not '\(header)'")
+        throw ValidationError("\(flag) takes 'key: value', not '\(header)'")
       }
       let key = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
       let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-      guard !key.isEmpty else { throw ValidationError("-H needs a key: '\(header)'") }
+      guard !key.isEmpty else { throw ValidationError("\(flag) needs a key: '\(header)'") }
       metadata.addString(value, forKey: key)
     }
     return metadata

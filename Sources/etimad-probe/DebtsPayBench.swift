@@ -30,7 +30,7 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let metadata = try connection.metadata()
+    let metadata = try connection.rpcMetadata()
     let options = connection.callOptions()
     try await connection.checkReachable()
     let (first, count) = (firstDebt, debtCount)

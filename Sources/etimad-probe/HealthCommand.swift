@@ -20,7 +20,7 @@ struct HealthCommand: AsyncParsableCommand {
     // A connection that fails says why at once (exit 2), before any RPC waits for it.
     try await connection.checkReachable(exitCode: ExitCode(2))
     let configuration = try connection.clientConfiguration()
-    let metadata = try connection.metadata()
+    let metadata = try connection.rpcMetadata()
     let outcome: Result<Grpc_Health_V1_HealthCheckResponse, RPCError> = try await EtimadClient.withClient(
       configuration
     ) { client in

@@ -102,7 +102,7 @@ struct WhoAmICommand: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
-    let metadata = try connection.metadata()
+    let metadata = try connection.rpcMetadata()
     // An agency is known by its certificate; an individual by the saved token, and without one
     // there is nobody to ask about.
     let token = connection.clientCert == nil ? TokenFile.load() : nil

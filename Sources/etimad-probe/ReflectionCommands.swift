@@ -91,116 +91,42 @@ struct ListCommand: AsyncParsableCommand {
   }
 }
 
-/// `describe`: a service, method, message or enum in proto syntax, from reflection.
+/// `describe`: a service, method, message or enum in proto syntax with its comments, from
+/// reflection; with no symbol, every service with its methods and the messages of their files.
 struct DescribeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "describe", abstract: "Describe a service, method, message or enum through server reflection.")
+    commandName: "describe",
+    abstract: "Describe a service, method, message or enum through server reflection (all services without one).")
 
   @OptionGroup var connection: ConnectionOptions
 
-  @Argument(help: "A fully-qualified symbol, such as etimad.platform.v1.PlatformService.")
-  var symbol: String
+  @Argument(help: "A fully-qualified symbol, such as etimad.platform.v1.PlatformService; none for everything.")
+  var symbol: String?
 
   func run() async throws {
-    let symbol = self.symbol.replacingOccurrences(of: "/", with: ".")
+    let json = connection.format == .json
+    guard let symbol = self.symbol?.replacingOccurrences(of: "/", with: ".") else {
+      let files = try await withReflection(connection) { reflection in
+        var files: [Google_Protobuf_FileDescriptorProto] = []
+        for service in try await reflection.services() {
+          // The file declaring the service comes first; the rest are its imports.
+          if let file = try await reflection.files(containing: service).first,
+            !files.contains(where: { $0.name == file.name })
+          {
+            files.append(file)
+          }
+        }
+        return files
+      }
+      print(ProtoText.describeAll(files, json: json))
+      return
+    }
     let files = try await withReflection(connection) { try await $0.files(containing: symbol) }
-    guard let text = ProtoText.describe(symbol, in: files, json: connection.format == .json) else {
+    guard let text = ProtoText.describe(symbol, in: files, json: json) else {
       printError("error: '\(symbol)' not found in the files reflection returned")
       throw ExitCode(64 + 5)
     }
     print(text)
-  }
-}
-
-/// Renders descriptors in proto syntax (text) or as descriptor JSON.
-enum ProtoText {
-  static func describe(_ symbol: String, in files: [Google_Protobuf_FileDescriptorProto], json: Bool) -> String? {
-    for file in files {
-      let prefix = file.package.isEmpty ? "" : file.package + "."
-      for service in file.service {
-        let name = prefix + service.name
-        if name == symbol {
-          return json ? (try? service.jsonString()) : render(service, package: file.package)
-        }
-        for method in service.method where "\(name).\(method.name)" == symbol {
-          return json ? (try? method.jsonString()) : "\(symbol) is a method:\n  " + render(method)
-        }
-      }
-      if let found = find(symbol, in: file.messageType, scope: prefix, json: json) { return found }
-      for enumeration in file.enumType where prefix + enumeration.name == symbol {
-        return json ? (try? enumeration.jsonString()) : render(enumeration, indent: "")
-      }
-    }
-    return nil
-  }
-
-  static func find(
-    _ symbol: String, in messages: [Google_Protobuf_DescriptorProto], scope: String, json: Bool
-  )
-    -> String?
-  {
-    for message in messages {
-      let name = scope + message.name
-      if name == symbol { return json ? (try? message.jsonString()) : render(message, name: name) }
-      for enumeration in message.enumType where name + "." + enumeration.name == symbol {
-        return json ? (try? enumeration.jsonString()) : render(enumeration, indent: "")
-      }
-      if let nested = find(symbol, in: message.nestedType, scope: name + ".", json: json) { return nested }
-    }
-    return nil
-  }
-
-  static func render(_ service: Google_Protobuf_ServiceDescriptorProto, package: String) -> String {
-    var lines = ["\(package).\(service.name) is a service:", "service \(service.name) {"]
-    for method in service.method { lines.append("  " + render(method)) }
-    lines.append("}")
-    return lines.joined(separator: "\n")
-  }
-
-  static func render(_ method: Google_Protobuf_MethodDescriptorProto) -> String {
-    let input = (method.clientStreaming ? "stream " : "") + method.inputType
-    let output = (method.serverStreaming ? "stream " : "") + method.outputType
-    return "rpc \(method.name) ( \(input) ) returns ( \(output) );"
-  }
-
-  static func render(_ message: Google_Protobuf_DescriptorProto, name: String) -> String {
-    var lines = ["\(name) is a message:", "message \(message.name) {"]
-    for field in message.field {
-      let label = field.label == .repeated ? "repeated " : ""
-      let type = field.typeName.isEmpty ? typeName(field.type) : field.typeName
-      lines.append("  \(label)\(type) \(field.name) = \(field.number);")
-    }
-    for enumeration in message.enumType { lines.append(render(enumeration, indent: "  ")) }
-    lines.append("}")
-    return lines.joined(separator: "\n")
-  }
-
-  static func render(_ enumeration: Google_Protobuf_EnumDescriptorProto, indent: String) -> String {
-    var lines = ["\(indent)enum \(enumeration.name) {"]
-    for value in enumeration.value { lines.append("\(indent)  \(value.name) = \(value.number);") }
-    lines.append("\(indent)}")
-    return lines.joined(separator: "\n")
-  }
-
-  static func typeName(_ type: Google_Protobuf_FieldDescriptorProto.TypeEnum) -> String {
-    switch type {
-    case .double: "double"
-    case .float: "float"
-    case .int64: "int64"
-    case .uint64: "uint64"
-    case .int32: "int32"
-    case .fixed64: "fixed64"
-    case .fixed32: "fixed32"
-    case .bool: "bool"
-    case .string: "string"
-    case .bytes: "bytes"
-    case .uint32: "uint32"
-    case .sfixed32: "sfixed32"
-    case .sfixed64: "sfixed64"
-    case .sint32: "sint32"
-    case .sint64: "sint64"
-    default: "\(type)"
-    }
   }
 }
 

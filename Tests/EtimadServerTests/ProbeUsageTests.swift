@@ -121,4 +121,131 @@ struct ProbeUsageTests {
     #expect(version.status == 0)
     #expect(!version.stdout.isEmpty)
   }
+
+  @Test("a mutating call without request_id gets a fresh one, printed; a retry with it gets the first answer")
+  func freshRequestID() async throws {
+    try await TestDaemon.with { daemon in
+      try await daemon.seedRegistry()
+      let method = "etimad.identity.v1.IdentityService/StartRegistration"
+      let request = """
+        {"personId":{"type":"PERSON_ID_TYPE_NATIONAL_ID","number":"\(TestDaemon.citizen.idNumber)"},\
+        "birthDate":{"year":1990,"month":3,"day":15},"email":"someone@example.sa","password":"\(TestDaemon.password)"}
+        """
+      let first = try await run(["call", method, "-d", request, "--format", "json"] + flags(daemon))
+      #expect(first.status == 0, "\(first.stderr)")
+      let match = try #require(
+        first.stderr.firstMatch(of: /request_id: ([0-9a-f-]{36}) \(reuse it to retry\)/), "\(first.stderr)")
+      let id = String(match.1)
+      // The retry names the id: nothing new is printed and the same ticket comes back
+      let again = "{\"requestId\":\"\(id)\"," + String(request.dropFirst())
+      let retry = try await run(["call", method, "-d", again, "--format", "json"] + flags(daemon))
+      #expect(retry.status == 0, "\(retry.stderr)")
+      #expect(!retry.stderr.contains("request_id:"), "\(retry.stderr)")
+      #expect(try ticket(first.stdout) != nil)
+      #expect(try ticket(first.stdout) == ticket(retry.stdout))
+      // A request that does not decode is refused before any id is offered
+      let typo = try await run(["call", method, "-d", #"{"emial":"x"}"#] + flags(daemon))
+      #expect(typo.status == 1 && !typo.stderr.contains("request_id:"), "\(typo.stderr)")
+      // A request message without request_id gets none
+      let open = try await run(
+        ["call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", #"{"mobile":"0501234567"}"#]
+          + flags(daemon))
+      #expect(open.status == 0 && !open.stderr.contains("request_id"), "\(open.stderr)")
+    }
+  }
+
+  func ticket(_ json: String) throws -> String? {
+    let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    return (object?["challenge"] as? [String: Any])?["ticket"] as? String
+  }
+
+  @Test("-v prints the request metadata with the token redacted, response headers, trailers and the request id")
+  func verbose() async throws {
+    try await TestDaemon.with { daemon in
+      let id = "0b9e4c1e-5d0a-4a57-8c3e-2f1d6a7b8c9d"
+      let call = try await run(
+        [
+          "call", "etimad.platform.v1.PlatformService/ValidateIdentifiers", "-d", #"{"mobile":"0501234567"}"#, "-v",
+          "-H", "x-request-id: \(id)",
+        ] + flags(daemon))
+      #expect(call.status == 0, "\(call.stderr)")
+      #expect(call.stdout.contains("+966501234567") && !call.stdout.contains("Response headers"), "\(call.stdout)")
+      for line in [
+        "Request metadata to send:", "accept-language: ar", "x-request-id: \(id)", "Response headers received:",
+        "Response trailers received:", "Request id: \(id)", "Sent 1 request and received 1 response",
+      ] {
+        #expect(call.stderr.contains(line), "\(line) missing in \(call.stderr)")
+      }
+      let headers = try #require(call.stderr.range(of: "Response headers received:"))
+      #expect(call.stderr[headers.upperBound...].contains("x-request-id: \(id)"), "\(call.stderr)")
+      // The token is never printed, even when the call fails
+      let secret = "secret-token-1234"
+      let signed = try await run(
+        ["call", "etimad.identity.v1.IdentityService/WhoAmI", "--verbose"] + flags(daemon), token: secret)
+      #expect(signed.status == 64 + 16)
+      #expect(signed.stderr.contains("authorization: Bearer <redacted>"), "\(signed.stderr)")
+      #expect(!signed.stderr.contains(secret), "\(signed.stderr)")
+      #expect(signed.stderr.contains("Response trailers received:"), "\(signed.stderr)")
+    }
+  }
+
+  @Test("--rpc-header goes on the call only, -H on reflection too")
+  func rpcHeader() async throws {
+    try await TestDaemon.with { daemon in
+      // A bad bearer token is refused on any method of the public port, reflection included
+      let bad = "authorization: Bearer not-a-session"
+      let onCallOnly = try await run(["list", "--rpc-header", bad] + flags(daemon))
+      #expect(onCallOnly.status == 0, "\(onCallOnly.stderr)")
+      let everywhere = try await run(["list", "-H", bad] + flags(daemon))
+      #expect(everywhere.status == 64 + 16, "\(everywhere.stderr)")
+      let call = try await run(
+        ["call", "etimad.platform.v1.PlatformService/GetServerInfo", "--rpc-header", bad, "-v"] + flags(daemon))
+      #expect(call.status == 64 + 16, "\(call.stderr)")
+      #expect(call.stderr.contains("authorization: Bearer <redacted>"), "\(call.stderr)")
+    }
+  }
+
+  @Test("describe with no symbol lists every service, its methods and messages, with the proto comments")
+  func describeAll() async throws {
+    try await TestDaemon.with { daemon in
+      let all = try await run(["describe"] + flags(daemon))
+      #expect(all.status == 0, "\(all.stderr)")
+      for text in [
+        "etimad.platform.v1.PlatformService is a service:", "rpc ValidateIdentifiers",
+        "etimad.identity.v1.IdentityService is a service:", "grpc.health.v1.Health is a service:",
+        "// Anyone may call it, anonymous callers included.", "etimad.platform.v1.ValidateIdentifiersRequest",
+      ] {
+        #expect(all.stdout.contains(text), "\(text) missing")
+      }
+      let message = try await run(["describe", "etimad.platform.v1.GetServerInfoResponse"] + flags(daemon))
+      #expect(
+        message.stdout.contains("  // The daemon's version (semantic versioning).\n  string version = 2;"),
+        "\(message.stdout)")
+    }
+  }
+
+  @Test("--emit-defaults prints fields at their default values, in proto order")
+  func emitDefaults() async throws {
+    try await TestDaemon.with { daemon in
+      let method = "etimad.platform.v1.PlatformService/ValidateIdentifiers"
+      let plain = try await run(
+        ["call", method, "-d", #"{"mobile":"0501234567"}"#, "--format", "json"] + flags(daemon))
+      #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"mobile":"+966501234567"}"#)
+      let full = try await run(
+        ["call", method, "-d", #"{"mobile":"0501234567"}"#, "--format", "json", "--emit-defaults"] + flags(daemon))
+      #expect(full.status == 0, "\(full.stderr)")
+      #expect(
+        full.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+          == #"{"personId":null,"iban":"","mobile":"+966501234567","bankName":null}"#, "\(full.stdout)")
+      let nested = try await run(
+        [
+          "call", method, "-d", #"{"personId":{"type":"PERSON_ID_TYPE_NATIONAL_ID","number":"1012345672"}}"#,
+          "--emit-defaults",
+        ] + flags(daemon))
+      #expect(nested.status == 0, "\(nested.stderr)")
+      #expect(
+        nested.stdout.contains(#""number": "1012345672""#) && nested.stdout.contains(#""iban": """#), "\(nested.stdout)"
+      )
+    }
+  }
 }
