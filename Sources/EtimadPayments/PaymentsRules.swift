@@ -90,7 +90,7 @@ public enum PaymentsRules {
     from: Google_Protobuf_Timestamp?, to: Google_Protobuf_Timestamp?, prefix: String,
     into violations: inout [EtimadError.FieldViolation]
   ) -> Period {
-    let period = Period(from: from.map(milliseconds), to: to.map(milliseconds))
+    let period = Period(from: from.map(WireTime.milliseconds), to: to.map(WireTime.milliseconds))
     if let start = period.from, let end = period.to, start > end {
       let description = LocalizedString(
         en: "The period's start (paid_from) must not be after its end (paid_to).",
@@ -128,12 +128,6 @@ public enum PaymentsRules {
       violations.append(FieldRules.violation(error, field: field))
       return nil
     }
-  }
-
-  /// A timestamp as milliseconds since 1970 (sub-millisecond parts are dropped), clamped to the
-  /// contract's range.
-  public static func milliseconds(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {
-    WireTime.milliseconds(timestamp)
   }
 
   /// Milliseconds since 1970 as a timestamp.

@@ -74,7 +74,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     guard violations.isEmpty, let beneficiary, let customer, let sadad, let amount else {
       throw EtimadError.invalidFields(violations, domain: Self.domain)
     }
-    let paidTime = PaymentsRules.milliseconds(request.paidTime)
+    let paidTime = WireTime.milliseconds(request.paidTime)
     // A few minutes of clock skew between the sector's system and the daemon are tolerated.
     if paidTime > PaymentsStore.millis(store.clock.now) + 300_000 { throw PaymentsErrors.paidTimeInFuture }
     return try await store.recordPayment(

@@ -163,7 +163,7 @@ extension ServerConfig {
   var transport: HTTP2ServerTransport.Posix.Config {
     var transport = HTTP2ServerTransport.Posix.Config.defaults
     transport.http2.maxConcurrentStreams = maxConcurrentStreams
-    transport.rpc.maxRequestPayloadSize = max(Self.transportMessageCeiling, maxRequestBytes + 1)
+    transport.rpc.maxRequestPayloadSize = max(Self.transportMessageCeiling, requestSizeLimits.largest + 1)
     func duration(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
     transport.connection.maxIdleTime = duration(connectionIdleSeconds)
     transport.connection.maxAge = duration(connectionMaxAgeSeconds)
@@ -172,20 +172,22 @@ extension ServerConfig {
     transport.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
       HandshakeDeadlineHandler.install(on: channel, deadline: handshake)
     }
-    let limit = maxRequestBytes
+    let limits = requestSizeLimits
     transport.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
       stream.eventLoop.makeCompletedFuture {
-        try stream.pipeline.syncOperations.addHandler(
-          OversizeMessageHandler(defaultLimit: limit) { _ in limit }, position: .first)
+        try stream.pipeline.syncOperations.addHandler(OversizeMessageHandler(limits: limits), position: .first)
       }
     }
     return transport
   }
 
+  /// `max_request_bytes` for every method; none takes more yet (uploads will).
+  var requestSizeLimits: RequestSizeLimits { RequestSizeLimits(standard: maxRequestBytes, perMethod: [:]) }
+
   func limitingRequestSize(
     _ transport: HTTP2ServerTransport.Posix
   ) -> RequestSizeLimitedTransport<HTTP2ServerTransport.Posix> {
-    RequestSizeLimitedTransport(base: transport, defaultLimit: maxRequestBytes, perMethod: [:])
+    RequestSizeLimitedTransport(base: transport, limits: requestSizeLimits)
   }
 }
 

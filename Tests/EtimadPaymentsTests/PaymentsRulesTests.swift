@@ -120,7 +120,7 @@ struct PaymentsFieldRulesTests {
   @Test("timestamps and milliseconds round-trip, also before 1970")
   func times() {
     for millis: Int64 in [0, 1_764_000_000_123, -1, -1_500] {
-      #expect(PaymentsRules.milliseconds(PaymentsRules.timestamp(milliseconds: millis)) == millis)
+      #expect(WireTime.milliseconds(PaymentsRules.timestamp(milliseconds: millis)) == millis)
     }
   }
 }

@@ -159,7 +159,7 @@ struct IdentityAuthorizationMatrixTests {
             for (method, expectations) in Self.matrix.sorted(by: { $0.key < $1.key }) {
               let entry = try #require(MethodCatalog.methods["etimad.identity.v1.IdentityService/\(method)"])
               for caller in Caller.allCases {
-                let code = await Self.call(entry, entry.requestType, entry.responseType, on: clients[caller]!)
+                let code = await callEmpty(entry, on: clients[caller]!)
                 let expected = expectations[caller]!
                 if let expected {
                   #expect(code == expected, "\(method) as \(caller.rawValue)")
@@ -173,24 +173,6 @@ struct IdentityAuthorizationMatrixTests {
           }
         }
       }
-    }
-  }
-
-  /// Calls with an empty request (never a valid one: no change is made) and returns the code.
-  static func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-    _ entry: MethodCatalogEntry, _ request: Request.Type, _ response: Response.Type, on client: EtimadClient
-  ) async -> RPCError.Code? {
-    do {
-      try await client.grpc.unary(
-        request: ClientRequest(message: Request()),
-        descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
-        serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Response>(), options: .defaults
-      ) { response in _ = try response.message }
-      return nil
-    } catch let error as RPCError {
-      return error.code
-    } catch {
-      return .unknown
     }
   }
 }

@@ -86,7 +86,7 @@ struct ContractAccessTests {
                   for (method, callers) in Self.table.sorted(by: { $0.key < $1.key }) {
                     let entry = try #require(MethodCatalog.methods[method])
                     for caller in Caller.allCases {
-                      let code = await Self.call(entry, entry.requestType, entry.responseType, on: clients[caller]!)
+                      let code = await callEmpty(entry, on: clients[caller]!)
                       Self.check(code, method: method, callers: callers, caller: caller)
                     }
                   }
@@ -115,43 +115,6 @@ struct ContractAccessTests {
       #expect(code != .unauthenticated && code != .permissionDenied, "\(label)")
     } else {
       #expect(code == (caller == .anonymous ? .unauthenticated : .permissionDenied), "\(label)")
-    }
-  }
-
-  /// Calls with an empty request (never a valid one: no change is made) and returns the code,
-  /// nil when the call succeeded; streams are read to their first message only.
-  static func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-    _ entry: MethodCatalogEntry, _ request: Request.Type, _ response: Response.Type, on client: EtimadClient
-  ) async -> RPCError.Code? {
-    let descriptor = MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method)
-    do {
-      switch entry.kind {
-      case .unary:
-        try await client.grpc.unary(
-          request: ClientRequest(message: Request()), descriptor: descriptor,
-          serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Response>(), options: .defaults
-        ) { response in _ = try response.message }
-      case .serverStreaming:
-        try await client.grpc.serverStreaming(
-          request: ClientRequest(message: Request()), descriptor: descriptor,
-          serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Response>(), options: .defaults
-        ) { response in
-          for try await _ in response.messages { break }
-        }
-      case .clientStreaming, .bidirectionalStreaming:
-        try await client.grpc.bidirectionalStreaming(
-          request: StreamingClientRequest(of: Request.self) { writer in try await writer.write(Request()) },
-          descriptor: descriptor, serializer: ProtobufSerializer<Request>(),
-          deserializer: ProtobufDeserializer<Response>(), options: .defaults
-        ) { response in
-          for try await _ in response.messages { break }
-        }
-      }
-      return nil
-    } catch let error as RPCError {
-      return error.code
-    } catch {
-      return .unknown
     }
   }
 }

@@ -15,23 +15,23 @@ final class OversizeMessageHandler: ChannelInboundHandler {
   /// random per process, so no client can forge it.
   static let marker: [UInt8] = [0x07] + (0..<15).map { _ in UInt8.random(in: 0...255) }
 
-  /// The limit of a method by its `:path`.
-  private let limit: @Sendable (String) -> Int
+  private let limits: RequestSizeLimits
+  /// The limit of the stream's method, once its `:path` is known.
   private var current: Int
   private var prefix: [UInt8] = []
   /// Bytes of the current message still to come, and whether they are dropped.
   private var remaining = 0
   private var dropping = false
 
-  init(defaultLimit: Int, limit: @escaping @Sendable (String) -> Int) {
-    self.current = defaultLimit
-    self.limit = limit
+  init(limits: RequestSizeLimits) {
+    self.limits = limits
+    self.current = limits.standard
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .headers(let headers):
-      if let path = headers.headers.first(name: ":path") { current = limit(path) }
+      if let path = headers.headers.first(name: ":path") { current = limits.limit(path: path) }
       context.fireChannelRead(data)
     case .data(var frame):
       guard case .byteBuffer(var buffer) = frame.data else { return context.fireChannelRead(data) }

@@ -1,18 +1,30 @@
 import GRPCCore
 
-/// A server transport whose request messages are held to a size per method: a larger message
+/// How large a request message each method accepts: `standard` bytes, or its own limit in
+/// `perMethod` (methods that take large messages, such as uploads), keyed by
+/// `package.Service/Method`. `RequestSizeLimitedTransport` and `OversizeMessageHandler` read
+/// the same value, so the two never disagree.
+struct RequestSizeLimits: Sendable {
+  let standard: Int
+  let perMethod: [String: Int]
+
+  func limit(method: String) -> Int { perMethod[method] ?? standard }
+
+  /// By the HTTP/2 `:path`, `/package.Service/Method`.
+  func limit(path: String) -> Int { limit(method: String(path.dropFirst())) }
+
+  /// The largest limit of any method: the transport's own maximum must lie above it.
+  var largest: Int { max(standard, perMethod.values.max() ?? 0) }
+}
+
+/// A server transport whose request messages are held to `RequestSizeLimits`: a larger message
 /// (or the marker `OversizeMessageHandler` left in its place) is answered RESOURCE_EXHAUSTED
 /// with the limit in the status message, before any decoding.
-/// Methods that take large messages (uploads) get their own limit in `perMethod`.
 struct RequestSizeLimitedTransport<Base: ServerTransport>: ServerTransport {
   typealias Bytes = Base.Bytes
 
   let base: Base
-  let defaultLimit: Int
-  let perMethod: [String: Int]
-
-  /// The largest limit of any method: the transport's own maximum must lie above it.
-  var largestLimit: Int { max(defaultLimit, perMethod.values.max() ?? 0) }
+  let limits: RequestSizeLimits
 
   func configure(context: GRPCServerContext) { base.configure(context: context) }
 
@@ -20,7 +32,7 @@ struct RequestSizeLimitedTransport<Base: ServerTransport>: ServerTransport {
     streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
   ) async throws {
     try await base.listen { stream, context in
-      let limit = perMethod[stream.descriptor.fullyQualifiedMethod] ?? defaultLimit
+      let limit = limits.limit(method: stream.descriptor.fullyQualifiedMethod)
       let inbound = RPCAsyncSequence(
         wrapping: stream.inbound.map { part in
           guard case .message(let bytes) = part else { return part }
