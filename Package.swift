@@ -182,6 +182,8 @@ let package = Package(
         .product(name: "SwiftASN1", package: "swift-asn1"),
       ]
     ),
+    // Spawns the programs the tests run (etimadd, the probe, the protobuf-c checker).
+    .target(name: "EtimadTestSupport", path: "Tests/Support"),
     .testTarget(
       name: "EtimadKitTests",
       dependencies: [
@@ -196,7 +198,9 @@ let package = Package(
     ),
     .testTarget(
       name: "EtimadProtosTests",
-      dependencies: ["EtimadProtos", "EtimadKit", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+      dependencies: [
+        "EtimadProtos", "EtimadKit", "EtimadTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
     ),
     .testTarget(
       name: "EtimadDebtsTests",
@@ -240,6 +244,7 @@ let package = Package(
         "Etimad",
         "EtimadProtos",
         "EtimadKit",
+        "EtimadTestSupport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -1,4 +1,5 @@
 import EtimadProtos
+import EtimadTestSupport
 import Foundation
 import SwiftProtobuf
 import Testing
@@ -107,18 +108,8 @@ struct ProtobufCInteropTests {
   }
 
   static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let run = try ProgramRun.runBlocking(path, arguments)
+    return (run.status, run.stdout, run.stderr)
   }
 }
 

@@ -1,5 +1,6 @@
 import Etimad
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import GRPCCore
 import Logging
@@ -28,10 +29,10 @@ struct JSONLogTests {
       #expect(refused?.code == .invalidArgument, "\(String(describing: refused))")
     }
     // And the daemon stops
-    kill(daemon.process.processIdentifier, SIGTERM)
+    daemon.terminate()
     #expect(await daemon.exit() == 0)
     // Then every line on its standard error is a JSON object
-    let errors = String(decoding: daemon.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errors = daemon.stderr()
     let lines = errors.split(separator: "\n")
     #expect(!lines.isEmpty)
     var records: [[String: Any]] = []

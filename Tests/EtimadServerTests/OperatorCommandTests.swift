@@ -1,4 +1,5 @@
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import Testing
 
@@ -140,11 +141,11 @@ struct OperatorCommandTests {
     let daemon = try DaemonProcess.start(directory, ["--host", "127.0.0.1", "--shutdown-drain", "0"])
     #expect(daemon.publicPort > 0)
     // When it stops
-    kill(daemon.process.processIdentifier, SIGTERM)
+    daemon.terminate()
     let status = await daemon.exit()
     #expect(status == 0)
     // Then its standard error held the probe command and the SMS file
-    let errors = String(decoding: daemon.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errors = daemon.stderr()
     let ca = directory + "/tls/ca.pem"
     #expect(errors.contains("trust the development CA: \(ca)\n"), "\(errors)")
     #expect(

@@ -1,5 +1,6 @@
 import Etimad
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import Testing
 
@@ -61,17 +62,14 @@ struct PaymentsProbeTests {
       }
       let directory = TemporaryDirectory.make()
       defer { try? FileManager.default.removeItem(atPath: directory) }
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: Products.path("etimad-probe"))
-      process.arguments = [
-        "export", "-o", directory + "/passports.csv", "--quiet", "--addr", "localhost:\(daemon.endpoints.agencyPort)",
-        "--tls-ca-cert", daemon.daemon.identity.paths.caCertificate, "--tls-client-cert",
-        daemon.dataDirectory + "/agencies/MOI-PASSPORTS.pem", "--tls-client-key",
-        daemon.dataDirectory + "/agencies/MOI-PASSPORTS-key.pem", "--employee", "ops-1",
-      ]
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
+      let process = try ChildProcess.spawn(
+        Products.path("etimad-probe"),
+        [
+          "export", "-o", directory + "/passports.csv", "--quiet", "--addr", "localhost:\(daemon.endpoints.agencyPort)",
+          "--tls-ca-cert", daemon.daemon.identity.paths.caCertificate, "--tls-client-cert",
+          daemon.dataDirectory + "/agencies/MOI-PASSPORTS.pem", "--tls-client-key",
+          daemon.dataDirectory + "/agencies/MOI-PASSPORTS-key.pem", "--employee", "ops-1",
+        ], stdout: .discard, stderr: .discard)
       func files() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] }
       // Interrupt once the temporary file has data in it
       let deadline = Date().addingTimeInterval(60)
@@ -87,14 +85,8 @@ struct PaymentsProbeTests {
         try await Task.sleep(for: .milliseconds(2))
       }
       #expect(partial != nil, "the export ended before it could be interrupted")
-      process.interrupt()
-      await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        Thread.detachNewThread {
-          process.waitUntilExit()
-          done.resume()
-        }
-      }
-      #expect(process.terminationStatus == 130)
+      process.send(SIGINT)
+      #expect(await process.exit() == 130)
       #expect(files().isEmpty)
       // The daemon serves on
       let status = try await EtimadClient.withClient(daemon.publicClient()) { try await $0.health.status() }

@@ -1,4 +1,5 @@
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import Etimad
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import Etimad
 import EtimadPayments
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import GRPCCore
 import Logging
@@ -65,9 +66,8 @@ struct ShutdownTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let daemon = try DaemonProcess.start(directory, ["--log-level", "warning"])
     #expect(daemon.readyLine.hasPrefix("etimadd ready public=127.0.0.1:"))
-    kill(daemon.process.processIdentifier, SIGTERM)
+    daemon.terminate()
     #expect(await daemon.exit() == 0)
-    #expect(daemon.process.terminationReason == .exit)
   }
 }
 
@@ -122,7 +122,7 @@ struct ShutdownUnderLoadTests {
           // When the daemon gets SIGTERM
           let clock = ContinuousClock()
           let start = clock.now
-          kill(daemon.process.processIdentifier, SIGTERM)
+          daemon.terminate()
           let status = await daemon.exit()
           let took = clock.now - start
           writers.cancelAll()
@@ -137,48 +137,31 @@ struct ShutdownUnderLoadTests {
 
 /// `etimadd serve` as a child process on ephemeral ports.
 struct DaemonProcess: Sendable {
-  let process: Process
+  let child: ChildProcess
   let publicPort: Int
   let agencyPort: Int
   let readyLine: String
-  let errors: Pipe
 
   static func start(_ directory: String, _ extra: [String]) throws -> DaemonProcess {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Products.path("etimadd"))
-    process.arguments =
-      ["serve", "--data-dir", directory, "--public-port", "0", "--agency-port", "0", "--metrics-port", "-1"] + extra
-    let out = Pipe()
-    let errors = Pipe()
-    process.standardOutput = out
-    process.standardError = errors
-    try process.run()
-    var buffer = Data()
-    while !buffer.contains(UInt8(ascii: "\n")) {
-      let chunk = out.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      buffer.append(chunk)
-    }
-    let line = String(decoding: buffer, as: UTF8.self)
+    let child = try ChildProcess.spawn(
+      Products.path("etimadd"),
+      ["serve", "--data-dir", directory, "--public-port", "0", "--agency-port", "0", "--metrics-port", "-1"] + extra)
+    let line = child.stdout?.readLine() ?? ""
     func port(_ name: String) -> Int {
       guard let range = line.range(of: "\(name)=127.0.0.1:") else { return 0 }
       return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
-    return DaemonProcess(
-      process: process, publicPort: port("public"), agencyPort: port("agency"), readyLine: line, errors: errors)
+    return DaemonProcess(child: child, publicPort: port("public"), agencyPort: port("agency"), readyLine: line)
   }
+
+  /// Sends SIGTERM, as an init system stops the daemon.
+  func terminate() { child.send(SIGTERM) }
 
   /// Waits for the process on a thread of its own and returns its exit status.
-  func exit() async -> Int32 {
-    await withCheckedContinuation { continuation in
-      Thread.detachNewThread {
-        process.waitUntilExit()
-        continuation.resume(returning: process.terminationStatus)
-      }
-    }
-  }
+  func exit() async -> Int32 { await child.exit() }
 
+  /// Everything the daemon wrote on its standard error (read after it exited).
   func stderr() -> String {
-    String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+    String(decoding: child.stderr?.readToEnd() ?? [], as: UTF8.self)
   }
 }

@@ -1,6 +1,7 @@
 import Etimad
 import EtimadKit
 import EtimadServer
+import EtimadTestSupport
 import Foundation
 import GRPCCore
 import Testing

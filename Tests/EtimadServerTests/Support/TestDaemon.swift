@@ -85,59 +85,6 @@ enum Products {
   static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 }
 
-/// Runs a program to completion and returns its exit status and output.
-struct ProgramRun: Sendable {
-  let status: Int32
-  let stdout: String
-  let stderr: String
-
-  /// Runs the program on a thread of its own: waiting for a child must never block the
-  /// cooperative pool, where an in-process daemon serving that child runs.
-  static func run(
-    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
-    currentDirectory: String? = nil
-  )
-    async throws -> ProgramRun
-  {
-    try await withCheckedThrowingContinuation { continuation in
-      Thread.detachNewThread {
-        continuation.resume(
-          with: Result {
-            try runBlocking(
-              path, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
-          })
-      }
-    }
-  }
-
-  static func runBlocking(
-    _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
-    currentDirectory: String? = nil
-  ) throws -> ProgramRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    // Read both pipes to the end before waiting, so a chatty program never blocks.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProgramRun(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
-  }
-}
-
 #if canImport(FoundationNetworking)
   import FoundationNetworking
 #endif
