@@ -1,10 +1,11 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Foundation
-import Synchronization
 
 /// A program the tests run (etimadd, the probe, the protobuf-c checker), spawned with
 /// `posix_spawn` and read with plain `read(2)`.
@@ -247,7 +248,8 @@ public struct ProgramRun: Sendable {
     currentDirectory: String? = nil
   ) throws -> ProgramRun {
     let child = try ChildProcess.spawn(
-      path, arguments, environment: environment, currentDirectory: currentDirectory, stdin: stdin.map { Array($0.utf8) })
+      path, arguments, environment: environment, currentDirectory: currentDirectory, stdin: stdin.map { Array($0.utf8) }
+    )
     let (out, err) = PipeReader.readBothToEnd(child.stdout, child.stderr)
     return ProgramRun(
       status: child.wait(), stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
