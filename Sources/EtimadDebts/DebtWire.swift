@@ -91,7 +91,8 @@ struct DebtWire: Sendable {
       $0.paymentReference = request.paymentReference
       if let patch = request.patch {
         $0.newValues = patch.message
-        $0.updateMask = .with { $0.paths = patch.paths }
+        // Sorted, as the mask was always stored and shown.
+        $0.updateMask = .with { $0.paths = patch.paths.sorted() }
       }
       $0.reason = request.reason
       $0.decisionNote = PlatformNote.text(request.decisionNote, decidedBy: request.decidedBy)
