@@ -14,19 +14,17 @@ extension DebtService {
     if case .agency = caller { _ = try agencyEmployee() }
     var violations: DebtValidation.Violations = []
     let reason = DebtValidation.text(request.reason, field: "reason", max: 1000, required: true, into: &violations)
-    var change = DebtsStore.NewChange(
-      kind: "", amount: nil, paymentReference: "", newValues: nil, paths: [], reason: reason)
-    switch request.kind {
-    case .payment:
-      change.kind = "PAYMENT"
-      change.amount = DebtValidation.amount(
+    var change: DebtWorkflow.NewChange?
+    switch ChangeKind(request.kind) {
+    case .payment?:
+      let amount = DebtValidation.amount(
         request.amount, present: request.hasAmount, field: "amount", into: &violations)
-      change.paymentReference = DebtValidation.text(
+      let reference = DebtValidation.text(
         request.paymentReference, field: "payment_reference", max: 64, required: false, into: &violations)
-    case .cancellation:
-      change.kind = "CANCELLATION"
-    case .updateData:
-      change.kind = "UPDATE_DATA"
+      change = .init(kind: .payment, reason: reason, amount: amount, paymentReference: reference)
+    case .cancellation?:
+      change = .init(kind: .cancellation, reason: reason)
+    case .updateData?:
       let paths = DebtValidation.mask(
         request.updateMask, present: request.hasUpdateMask, field: "update_mask", into: &violations)
       if paths.contains("debtor_id") {
@@ -35,16 +33,23 @@ extension DebtService {
             "update_mask", "NOT_CHANGEABLE", en: "The debtor of a registered debt cannot change.",
             ar: "لا يمكن تغيير المدين في مديونية مسجلة."))
       }
-      _ = DebtValidation.fields(request.newValues, paths: paths, base: nil, prefix: "new_values.", into: &violations)
-      change.newValues = try request.newValues.serializedBytes() as Data
-      change.paths = paths.sorted()
-      if paths.contains("amount") { change.newAmount = Halalas(request.newValues.amount.amountHalalas) }
-    default:
+      let patch = DebtValidation.patch(request.newValues, paths: paths, prefix: "new_values.", into: &violations)
+      change = .init(kind: .updateData, reason: reason, patch: patch)
+    case nil:
       violations.append(DebtValidation.required("kind"))
     }
-    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.createChangeRequest(
-      call, debtID: try debtID(request.debtID), change: change, caller: caller)
+    guard violations.isEmpty, let change else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    let workflow = workflow
+    let credited = change.kind == .payment ? PaymentReference.key(change.paymentReference) : nil
+    return try await self.change(
+      call, caller: caller, target: .debt(try debtID(request.debtID), credited: credited),
+      decide: { snapshot, now in try workflow.raiseChange(snapshot, change, caller: caller, now: now) },
+      answer: { outcome, wire in
+        try .with {
+          if let request = outcome.changeRequest { $0.changeRequest = wire.changeRequest(request) }
+          $0.debt = try outcome.debt(wire)
+        }
+      })
   }
 
   public func withdrawChangeRequest(
@@ -53,7 +58,14 @@ extension DebtService {
     let call = try mutation(request, request.requestID, context)
     let id = try requestID(
       request.changeRequestID, field: "change_request_id", notFound: DebtsErrors.changeRequestNotFound)
-    return try await store.withdrawChangeRequest(call, id: id, caller: try caller())
+    let caller = try caller()
+    let workflow = workflow
+    return try await change(
+      call, caller: caller, target: .changeRequest(id),
+      decide: { snapshot, _ in try workflow.withdrawChange(snapshot, caller: caller) },
+      answer: { outcome, wire in
+        .with { if let request = outcome.changeRequest { $0.changeRequest = wire.changeRequest(request) } }
+      })
   }
 
   public func approveChangeRequest(
@@ -63,12 +75,12 @@ extension DebtService {
     let id = try requestID(
       request.changeRequestID, field: "change_request_id", notFound: DebtsErrors.changeRequestNotFound)
     let note = try optionalNote(request.note)
-    let (changeRequest, debt, movement) = try await store.decideChangeRequest(
-      call, id: id, approve: true, note: note, caller: try agency())
-    return .with {
-      $0.changeRequest = changeRequest
-      $0.debt = debt
-      if let movement { $0.movement = movement }
+    return try await decideChange(call, id: id, approve: true, note: note) { outcome, wire in
+      try .with {
+        if let request = outcome.changeRequest { $0.changeRequest = wire.changeRequest(request) }
+        $0.debt = try outcome.debt(wire)
+        if let movement = outcome.movement { $0.movement = wire.movement(movement) }
+      }
     }
   }
 
@@ -79,9 +91,24 @@ extension DebtService {
     let id = try requestID(
       request.changeRequestID, field: "change_request_id", notFound: DebtsErrors.changeRequestNotFound)
     let note = try requiredNote(request.note, field: "note")
-    let (changeRequest, _, _) = try await store.decideChangeRequest(
-      call, id: id, approve: false, note: note, caller: try agency())
-    return .with { $0.changeRequest = changeRequest }
+    return try await decideChange(call, id: id, approve: false, note: note) { outcome, wire in
+      .with { if let request = outcome.changeRequest { $0.changeRequest = wire.changeRequest(request) } }
+    }
+  }
+
+  private func decideChange<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: Int64, approve: Bool, note: String,
+    answer: @escaping @Sendable (DebtOutcome, DebtWire) throws -> Response
+  ) async throws -> Response {
+    let caller = try agency()
+    let workflow = workflow
+    let requestID = call.requestID
+    return try await change(
+      call, caller: caller, target: .changeRequest(id),
+      decide: { snapshot, now in
+        try workflow.decideChange(
+          snapshot, approve: approve, note: note, caller: caller, requestID: requestID, now: now)
+      }, answer: answer)
   }
 
   public func listChangeRequests(
@@ -91,11 +118,12 @@ extension DebtService {
     let id = try debtID(request.debtID)
     let size = try pageSize(request.pageSize)
     let key = "ListChangeRequests:\(caller.pagingKey):\(id)"
-    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listChangeRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
+    let cursor = try paging.cursor(Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.changeRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
+    let wire = wire(caller)
     return .with {
-      $0.changeRequests = page.items
-      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+      $0.changeRequests = page.items.map(wire.changeRequest)
+      if let last = page.last { $0.nextPageToken = paging.token(for: Cursor(after: last), filters: key) }
     }
   }
 
@@ -107,14 +135,12 @@ extension DebtService {
     var violations: DebtValidation.Violations = []
     let reason = DebtValidation.text(request.reason, field: "reason", max: 1000, required: true, into: &violations)
     let refs = DebtValidation.attachments(request.attachmentRefs, field: "attachment_refs", into: &violations)
-    var relief = DebtsStore.NewRelief(
-      kind: "", amount: nil, full: false, instalmentCount: nil, firstDueDate: nil, reason: reason,
-      attachmentRefs: refs)
-    switch request.kind {
-    case .exemption:
-      relief.kind = "EXEMPTION"
+    var relief: DebtWorkflow.NewRelief?
+    switch ReliefKind(request.kind) {
+    case .exemption?:
+      var exemption = DebtWorkflow.NewRelief(kind: .exemption, reason: reason, attachmentRefs: refs)
       if request.full {
-        relief.full = true
+        exemption.full = true
         if request.hasAmount, request.amount.amountHalalas != 0 {
           violations.append(
             DebtValidation.violation(
@@ -122,11 +148,12 @@ extension DebtService {
               ar: "حدد إما الإعفاء الكامل أو مبلغًا، وليس كليهما."))
         }
       } else {
-        relief.amount = DebtValidation.amount(
+        exemption.amount = DebtValidation.amount(
           request.amount, present: request.hasAmount, field: "amount", into: &violations)
       }
-    case .instalment:
-      relief.kind = "INSTALMENT"
+      relief = exemption
+    case .instalment?:
+      var plan = DebtWorkflow.NewRelief(kind: .instalment, reason: reason, attachmentRefs: refs)
       let count = Int(request.instalmentCount)
       if !PlanRules.counts.contains(count) {
         violations.append(
@@ -134,19 +161,29 @@ extension DebtService {
             "instalment_count", "OUT_OF_RANGE", en: "A plan has 2 to 60 instalments.",
             ar: "عدد الأقساط من 2 إلى 60."))
       }
-      relief.instalmentCount = count
-      // Whether the date falls within 90 days is checked by the store with the transaction's
+      plan.instalmentCount = count
+      // Whether the date falls within 90 days is checked by the rules with the transaction's
       // clock, after a retry has been answered: a replay days later gets the first answer.
       if request.hasFirstDueDate, let first = CivilDay(request.firstDueDate) {
-        relief.firstDueDate = first
+        plan.firstDueDate = first
       } else {
         violations.append(DebtValidation.firstDueDate(request.hasFirstDueDate ? "OUT_OF_RANGE" : "REQUIRED"))
       }
-    default:
+      relief = plan
+    case nil:
       violations.append(DebtValidation.required("kind"))
     }
-    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.createReliefRequest(call, debtID: try debtID(request.debtID), relief: relief, caller: caller)
+    guard violations.isEmpty, let relief else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
+    let workflow = workflow
+    return try await change(
+      call, caller: caller, target: .debt(try debtID(request.debtID)),
+      decide: { snapshot, now in try workflow.raiseRelief(snapshot, relief, now: now) },
+      answer: { outcome, wire in
+        try .with {
+          if let request = outcome.reliefRequest { $0.reliefRequest = wire.reliefRequest(request) }
+          $0.debt = try outcome.debt(wire)
+        }
+      })
   }
 
   public func withdrawReliefRequest(
@@ -155,7 +192,14 @@ extension DebtService {
     let call = try mutation(request, request.requestID, context)
     let id = try requestID(
       request.reliefRequestID, field: "relief_request_id", notFound: DebtsErrors.reliefRequestNotFound)
-    return try await store.withdrawReliefRequest(call, id: id, caller: try caller())
+    let caller = try caller()
+    let workflow = workflow
+    return try await change(
+      call, caller: caller, target: .reliefRequest(id),
+      decide: { snapshot, _ in try workflow.withdrawRelief(snapshot, caller: caller) },
+      answer: { outcome, wire in
+        .with { if let request = outcome.reliefRequest { $0.reliefRequest = wire.reliefRequest(request) } }
+      })
   }
 
   public func approveReliefRequest(
@@ -164,8 +208,18 @@ extension DebtService {
     let call = try mutation(request, request.requestID, context)
     let id = try requestID(
       request.reliefRequestID, field: "relief_request_id", notFound: DebtsErrors.reliefRequestNotFound)
-    return try await store.decideReliefRequest(
-      call, id: id, approve: true, note: try optionalNote(request.note), caller: try agency())
+    return try await decideRelief(call, id: id, approve: true, note: try optionalNote(request.note)) {
+      outcome, wire in
+      try .with {
+        if let request = outcome.reliefRequest { $0.reliefRequest = wire.reliefRequest(request) }
+        let debt = try outcome.debt(wire)
+        $0.debt = debt
+        if let movement = outcome.movement { $0.movement = wire.movement(movement) }
+        if let plan = outcome.plan, let snapshot = outcome.debt {
+          $0.plan = try wire.plan(plan, balance: try snapshot.balance())
+        }
+      }
+    }
   }
 
   public func rejectReliefRequest(
@@ -174,9 +228,25 @@ extension DebtService {
     let call = try mutation(request, request.requestID, context)
     let id = try requestID(
       request.reliefRequestID, field: "relief_request_id", notFound: DebtsErrors.reliefRequestNotFound)
-    let decided = try await store.decideReliefRequest(
-      call, id: id, approve: false, note: try requiredNote(request.note, field: "note"), caller: try agency())
-    return .with { $0.reliefRequest = decided.reliefRequest }
+    let note = try requiredNote(request.note, field: "note")
+    return try await decideRelief(call, id: id, approve: false, note: note) { outcome, wire in
+      .with { if let request = outcome.reliefRequest { $0.reliefRequest = wire.reliefRequest(request) } }
+    }
+  }
+
+  private func decideRelief<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: Int64, approve: Bool, note: String,
+    answer: @escaping @Sendable (DebtOutcome, DebtWire) throws -> Response
+  ) async throws -> Response {
+    let caller = try agency()
+    let workflow = workflow
+    let requestID = call.requestID
+    return try await change(
+      call, caller: caller, target: .reliefRequest(id),
+      decide: { snapshot, now in
+        try workflow.decideRelief(
+          snapshot, approve: approve, note: note, caller: caller, requestID: requestID, now: now)
+      }, answer: answer)
   }
 
   public func listReliefRequests(
@@ -186,11 +256,12 @@ extension DebtService {
     let id = try debtID(request.debtID)
     let size = try pageSize(request.pageSize)
     let key = "ListReliefRequests:\(caller.pagingKey):\(id)"
-    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listReliefRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
+    let cursor = try paging.cursor(Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.reliefRequests(debtID: id, caller: caller, pageSize: size, before: cursor?.after)
+    let wire = wire(caller)
     return .with {
-      $0.reliefRequests = page.items
-      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+      $0.reliefRequests = page.items.map(wire.reliefRequest)
+      if let last = page.last { $0.nextPageToken = paging.token(for: Cursor(after: last), filters: key) }
     }
   }
 

@@ -4,21 +4,28 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// `etimad.debts.v1.DebtService`: reads the caller, validates the request, and leaves the rules
-/// and every change to `DebtsStore`. Who may call each method is `DebtsAccess`; which records a
-/// caller may touch is checked by the store on every read and change.
+/// `etimad.debts.v1.DebtService`: reads the caller, validates the request once into domain
+/// values, runs each change through `DebtStorage.change` with the rules of `DebtWorkflow`, and
+/// turns what comes back into messages (`DebtWire`): the only place protos meet the area's
+/// values. Who may call each method is `DebtsAccess`; which records a caller may touch is
+/// checked by storage on every read and change.
 public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   let store: any DebtStorage
   let paging: Paging
+  let workflow: DebtWorkflow
 
-  public init(store: DebtsStore, paging: Paging) {
+  init(store: any DebtStorage, paging: Paging) {
     self.store = store
     self.paging = paging
+    self.workflow = DebtWorkflow(graceDays: store.graceDays)
   }
 
   static let domain = DebtRules.domain
   static let defaultPageSize = 50
   static let maximumPageSize = 500
+
+  /// A page token's position: the last id of the page before.
+  struct Cursor: Codable { var after: Int64 }
 
   // MARK: Agency: the debt's life
 
@@ -29,10 +36,16 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     let (agency, employee) = try agencyEmployee()
     var violations: DebtValidation.Violations = []
     if !request.hasDebt { violations.append(DebtValidation.required("debt")) }
-    let fields = DebtValidation.fields(
-      request.debt, paths: Set(DebtValidation.paths), base: nil, prefix: "debt.", into: &violations)
-    guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.createDebt(call, fields: fields, agency: agency, employee: employee)
+    let patch = DebtValidation.patch(
+      request.debt, paths: Set(DebtValidation.paths), prefix: "debt.", into: &violations)
+    guard violations.isEmpty, let fields = patch.complete else {
+      throw EtimadError.invalidFields(violations, domain: Self.domain)
+    }
+    let workflow = workflow
+    return try await change(
+      call, caller: .agency(code: agency, employee: employee), target: .newDebt,
+      decide: { _, _ in workflow.create(fields, agency: agency, employee: employee) },
+      answer: { outcome, wire in try .with { $0.debt = try outcome.debt(wire) } })
   }
 
   public func updateDebt(
@@ -43,19 +56,20 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     var violations: DebtValidation.Violations = []
     let paths = DebtValidation.mask(
       request.updateMask, present: request.hasUpdateMask, field: "update_mask", into: &violations)
-    _ = DebtValidation.fields(request.debt, paths: paths, base: nil, prefix: "debt.", into: &violations)
+    let patch = DebtValidation.patch(request.debt, paths: paths, prefix: "debt.", into: &violations)
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.updateDebt(call, id: try debtID(request.debtID), paths: paths, caller: caller)
+    let workflow = workflow
+    return try await change(
+      call, caller: caller, target: .debt(try debtID(request.debtID)),
+      decide: { snapshot, _ in try workflow.update(snapshot, patch: patch) },
+      answer: { outcome, wire in try .with { $0.debt = try outcome.debt(wire) } })
   }
 
   public func submitDebt(
     request: Etimad_Debts_V1_SubmitDebtRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_SubmitDebtResponse {
     let call = try mutation(request, request.requestID, context)
-    return try await store.review(
-      call, id: try debtID(request.debtID), action: .submit, note: "", caller: try agency()
-    ) {
-      debt in .with { $0.debt = debt }
+    return try await review(call, id: try debtID(request.debtID), .submit, note: "") { debt in .with { $0.debt = debt }
     }
   }
 
@@ -63,10 +77,7 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     request: Etimad_Debts_V1_ApproveDebtRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_ApproveDebtResponse {
     let call = try mutation(request, request.requestID, context)
-    return try await store.review(
-      call, id: try debtID(request.debtID), action: .approve, note: "", caller: try agency()
-    ) {
-      debt in .with { $0.debt = debt }
+    return try await review(call, id: try debtID(request.debtID), .approve, note: "") { debt in .with { $0.debt = debt }
     }
   }
 
@@ -75,9 +86,22 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   ) async throws -> Etimad_Debts_V1_RejectDebtResponse {
     let call = try mutation(request, request.requestID, context)
     let note = try requiredNote(request.note, field: "note")
-    return try await store.review(
-      call, id: try debtID(request.debtID), action: .reject, note: note, caller: try agency()
-    ) { debt in .with { $0.debt = debt } }
+    return try await review(call, id: try debtID(request.debtID), .reject, note: note) { debt in
+      .with { $0.debt = debt }
+    }
+  }
+
+  /// Submit, approve or reject, answered with the debt.
+  private func review<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, id: Int64, _ action: DebtRules.Action, note: String,
+    respond: @escaping @Sendable (Etimad_Debts_V1_Debt) -> Response
+  ) async throws -> Response {
+    let caller = try agency()
+    let workflow = workflow
+    return try await change(
+      call, caller: caller, target: .debt(id),
+      decide: { snapshot, _ in try workflow.review(snapshot, action, note: note, caller: caller) },
+      answer: { outcome, wire in respond(try outcome.debt(wire)) })
   }
 
   public func recordPayment(
@@ -104,8 +128,23 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
           ar: "لا يمكن أن يكون وقت السداد في المستقبل."))
     }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.recordPayment(
-      call, id: try debtID(request.debtID), amount: amount, paidTime: paidTime, reference: reference, caller: caller)
+    let workflow = workflow
+    let requestID = call.requestID
+    let target = DebtTarget.debt(
+      try debtID(request.debtID), sadad: reference, credited: PaymentReference.key(reference) ?? reference)
+    return try await change(
+      call, caller: caller, target: target,
+      decide: { snapshot, now in
+        try workflow.recordPayment(
+          snapshot, amount: amount, paidTime: paidTime, reference: reference, caller: caller, requestID: requestID,
+          now: now)
+      },
+      answer: { outcome, wire in
+        try .with {
+          $0.debt = try outcome.debt(wire)
+          if let movement = outcome.movement { $0.movement = wire.movement(movement) }
+        }
+      })
   }
 
   // MARK: Reads
@@ -134,11 +173,12 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     filters.pageSize = 0
     filters.pageToken = ""
     let key = "ListDebts:\(caller.pagingKey):" + (try filters.jsonString())
-    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
-    return .with {
-      $0.debts = page.debts
-      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+    let cursor = try paging.cursor(Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.debts(filter, caller: caller, pageSize: size, after: cursor?.after)
+    let wire = wire(caller)
+    return try .with {
+      $0.debts = try page.items.map(wire.debt)
+      if let last = page.last { $0.nextPageToken = paging.token(for: Cursor(after: last), filters: key) }
     }
   }
 
@@ -156,8 +196,10 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
   public func getDebt(
     request: Etimad_Debts_V1_GetDebtRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_GetDebtResponse {
-    let debt = try await store.getDebt(id: try debtID(request.debtID), caller: try caller())
-    return .with { $0.debt = debt }
+    let caller = try caller()
+    let debt = try await store.debt(id: try debtID(request.debtID), caller: caller)
+    let wire = wire(caller)
+    return try .with { $0.debt = try wire.debt(debt) }
   }
 
   public func listMyDebts(
@@ -178,11 +220,12 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
       filter.state = state
     }
     let key = "ListMyDebts:\(caller.pagingKey):\(request.state.rawValue)"
-    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listDebts(filter, caller: caller, pageSize: size, after: cursor?.after)
-    return .with {
-      $0.debts = page.debts
-      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+    let cursor = try paging.cursor(Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.debts(filter, caller: caller, pageSize: size, after: cursor?.after)
+    let wire = wire(caller)
+    return try .with {
+      $0.debts = try page.items.map(wire.debt)
+      if let last = page.last { $0.nextPageToken = paging.token(for: Cursor(after: last), filters: key) }
     }
   }
 
@@ -193,11 +236,12 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     let id = try debtID(request.debtID)
     let size = try pageSize(request.pageSize)
     let key = "ListDebtMovements:\(caller.pagingKey):\(id)"
-    let cursor = try paging.cursor(DebtsStore.Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
-    let page = try await store.listMovements(id: id, caller: caller, pageSize: size, after: cursor?.after)
+    let cursor = try paging.cursor(Cursor.self, from: request.pageToken, filters: key, domain: Self.domain)
+    let page = try await store.movements(debtID: id, caller: caller, pageSize: size, after: cursor?.after)
+    let wire = wire(caller)
     return .with {
-      $0.movements = page.movements
-      if let last = page.last { $0.nextPageToken = paging.token(for: DebtsStore.Cursor(after: last), filters: key) }
+      $0.movements = page.items.map(wire.movement)
+      if let last = page.last { $0.nextPageToken = paging.token(for: Cursor(after: last), filters: key) }
     }
   }
 
@@ -205,17 +249,52 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     request: Etimad_Debts_V1_GetDebtSummaryRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_GetDebtSummaryResponse {
     guard case .debtor(let idNumber) = try caller() else { throw DebtsErrors.debtNotFound }
-    return try await store.summary(idNumber: idNumber)
+    let totals = try await store.summary(idNumber: idNumber)
+    var response = Etimad_Debts_V1_GetDebtSummaryResponse()
+    response.totalOutstanding = .sar(.zero)
+    for state in [DebtRules.State.outstanding, .paid, .cancelled] {
+      guard let total = totals.first(where: { $0.state == state }) else { continue }
+      response.states.append(
+        .with {
+          $0.state = state.message
+          $0.count = Int32(clamping: total.count)
+          $0.balance = .sar(total.balance)
+        })
+      if state == .outstanding { response.totalOutstanding = .sar(total.balance) }
+    }
+    return response
   }
 
   public func getInstalmentPlan(
     request: Etimad_Debts_V1_GetInstalmentPlanRequest, context: ServerContext
   ) async throws -> Etimad_Debts_V1_GetInstalmentPlanResponse {
-    let plan = try await store.getPlan(id: try debtID(request.debtID), caller: try caller())
-    return .with { $0.plan = plan }
+    let caller = try caller()
+    let debt = try await store.debt(id: try debtID(request.debtID), caller: caller)
+    guard let plan = debt.plan else { throw DebtsErrors.planNotFound }
+    let wire = wire(caller)
+    return try .with { $0.plan = try wire.plan(plan, balance: try debt.balance()) }
   }
 
   // MARK: Helpers
+
+  /// Runs one change through storage: `target` loaded for `caller`, `decide` (the workflow's
+  /// rules) on it, and the outcome answered by `answer` in the caller's view.
+  func change<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, caller: DebtCaller, target: DebtTarget,
+    decide: @escaping @Sendable (ChangeSnapshot, Date) throws -> DebtDecision,
+    answer: @escaping @Sendable (DebtOutcome, DebtWire) throws -> Response
+  ) async throws -> Response {
+    let workflow = workflow
+    return try await store.change(
+      DebtChange(
+        caller: caller, target: target, once: ExactlyOnce(call), decide: decide,
+        answer: { outcome, now in try answer(outcome, DebtWire(caller: caller, now: now, workflow: workflow)) }))
+  }
+
+  /// The wire view for `caller` as of the server's clock now.
+  func wire(_ caller: DebtCaller) -> DebtWire {
+    DebtWire(caller: caller, now: store.clock.now, workflow: workflow)
+  }
 
   func mutation<Request: SwiftProtobuf.Message>(
     _ request: Request, _ requestID: String, _ context: ServerContext
@@ -259,5 +338,13 @@ public struct DebtService: Etimad_Debts_V1_DebtService.SimpleServiceProtocol {
     let text = DebtValidation.text(note, field: field, max: 1000, required: true, into: &violations)
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
     return text
+  }
+}
+
+extension DebtOutcome {
+  /// The debt changed, in the caller's view.
+  func debt(_ wire: DebtWire) throws -> Etimad_Debts_V1_Debt {
+    guard let debt else { throw DebtsErrors.debtNotFound }
+    return try wire.debt(debt)
   }
 }

@@ -92,44 +92,40 @@ enum DebtValidation {
     return refs.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
   }
 
-  /// The fields named by `paths` read from `details` over `base` (all of them for a new debt).
-  static func fields(
-    _ details: Etimad_Debts_V1_DebtDetails, paths: Set<String>, base: DebtFields?, prefix: String,
-    into violations: inout Violations
-  ) -> DebtFields {
-    var fields =
-      base
-      ?? DebtFields(
-        debtorIDType: 0, debtorIDNumber: "", debtorName: "", category: 0, reason: "", amount: .zero,
-        dueDate: CivilDay.epoch, sadadBillNumber: "", attachmentRefs: [], notes: "")
+  /// The values of the fields named by `paths`, read from `details` and validated: the one
+  /// check of new debt values (a new debt names every path).
+  static func patch(
+    _ details: Etimad_Debts_V1_DebtDetails, paths: Set<String>, prefix: String, into violations: inout Violations
+  ) -> DebtPatch {
+    var patch = DebtPatch()
     if paths.contains("debtor_id") {
       do {
         let id = try NationalID(parsing: details.debtorID.number, expected: details.debtorID.type.kind)
-        fields.debtorIDNumber = id.number
-        fields.debtorIDType = Etimad_Type_V1_PersonIdType(id.kind).rawValue
+        patch.debtor = (id.kind, id.number)
       } catch {
         violations.append(FieldRules.violation(error, field: prefix + "debtor_id.number"))
       }
     }
     if paths.contains("debtor_name") {
-      fields.debtorName = text(
+      patch.debtorName = text(
         details.debtorName, field: prefix + "debtor_name", max: 200, required: true, into: &violations)
     }
     if paths.contains("category") {
-      switch details.category {
-      case .unspecified, .UNRECOGNIZED: violations.append(required(prefix + "category"))
-      default: fields.category = details.category.rawValue
+      if let category = DebtCategory(details.category) {
+        patch.category = category
+      } else {
+        violations.append(required(prefix + "category"))
       }
     }
     if paths.contains("reason") {
-      fields.reason = text(details.reason, field: prefix + "reason", max: 500, required: true, into: &violations)
+      patch.reason = text(details.reason, field: prefix + "reason", max: 500, required: true, into: &violations)
     }
     if paths.contains("amount") {
-      fields.amount = amount(details.amount, present: details.hasAmount, field: prefix + "amount", into: &violations)
+      patch.amount = amount(details.amount, present: details.hasAmount, field: prefix + "amount", into: &violations)
     }
     if paths.contains("due_date") {
       if let day = CivilDay(details.dueDate), details.hasDueDate {
-        fields.dueDate = day
+        patch.dueDate = day
       } else {
         violations.append(
           violation(
@@ -145,15 +141,15 @@ enum DebtValidation {
             prefix + "sadad_bill_number", "INVALID_BILL_NUMBER", en: "A SADAD bill number has 1 to 30 digits.",
             ar: "رقم فاتورة سداد من 1 إلى 30 رقمًا."))
       }
-      fields.sadadBillNumber = digits
+      patch.sadadBillNumber = digits
     }
     if paths.contains("attachment_refs") {
-      fields.attachmentRefs = attachments(details.attachmentRefs, field: prefix + "attachment_refs", into: &violations)
+      patch.attachmentRefs = attachments(details.attachmentRefs, field: prefix + "attachment_refs", into: &violations)
     }
     if paths.contains("notes") {
-      fields.notes = text(details.notes, field: prefix + "notes", max: 2000, required: false, into: &violations)
+      patch.notes = text(details.notes, field: prefix + "notes", max: 2000, required: false, into: &violations)
     }
-    return fields
+    return patch
   }
 
   /// The paths of a field mask: known, at least one.

@@ -16,7 +16,7 @@ public enum DebtsBenchSeed {
         let prefix = "1" + Digits.zeroPadded(70_000_000 + index, width: 8)
         return prefix + String(NationalID.checkDigit(for: prefix))
       }
-    let now = Date().timeIntervalSince1970
+    let now = StoredTime.milliseconds(Date())
     let due = CivilDay.inRiyadh(Date()).adding(days: 90).description
     var owned: [Int64] = []
     var written = 0
@@ -29,7 +29,7 @@ public enum DebtsBenchSeed {
             INSERT INTO debts (agency_code, debtor_id_type, debtor_id_number, debtor_name, category, reason,
               original_amount, due_date, state, created_by, submitted_by, approved_by, create_time, update_time,
               submit_time, approve_time)
-            VALUES (?, 1, ?, ?, 2, 'Benchmark debt', 100000000, ?, 'OUTSTANDING', 'bench', 'bench', 'bench-checker',
+            VALUES (?, 'NATIONAL_ID', ?, ?, 'FEE', 'Benchmark debt', 100000000, ?, 'OUTSTANDING', 'bench', 'bench', 'bench-checker',
               ?, ?, ?, ?)
             """)
         var mine: [Int64] = []

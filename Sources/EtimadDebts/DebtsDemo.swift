@@ -20,13 +20,13 @@ enum DebtsDemo {
     }
   }
 
-  private static let reasons: [(Int, String)] = [
-    (Etimad_Debts_V1_DebtCategory.overpayment.rawValue, "بدل سكن صرف مرتين / Housing allowance paid twice"),
-    (Etimad_Debts_V1_DebtCategory.fine.rawValue, "مخالفة بلدية / Municipal violation"),
-    (Etimad_Debts_V1_DebtCategory.fee.rawValue, "رسوم خدمة غير مسددة / Unpaid service fee"),
-    (Etimad_Debts_V1_DebtCategory.loan.rawValue, "سلفة على الراتب / Salary advance"),
-    (Etimad_Debts_V1_DebtCategory.rent.rawValue, "إيجار سكن حكومي / Government housing rent"),
-    (Etimad_Debts_V1_DebtCategory.other.rawValue, "استرداد مصروفات / Expense recovery"),
+  private static let reasons: [(DebtCategory, String)] = [
+    (.overpayment, "بدل سكن صرف مرتين / Housing allowance paid twice"),
+    (.fine, "مخالفة بلدية / Municipal violation"),
+    (.fee, "رسوم خدمة غير مسددة / Unpaid service fee"),
+    (.loan, "سلفة على الراتب / Salary advance"),
+    (.rent, "إيجار سكن حكومي / Government housing rent"),
+    (.other, "استرداد مصروفات / Expense recovery"),
   ]
 
   private static func seedAccount(
@@ -37,12 +37,12 @@ enum DebtsDemo {
     let name =
       try String.fetchOne(db, sql: "SELECT name_en FROM persons WHERE id_number = ?", arguments: [idNumber])
       ?? "Demo debtor"
-    let type = idNumber.hasPrefix("2") ? Etimad_Type_V1_PersonIdType.iqama : .nationalID
-    let maker = DebtCaller.agency(code: agency, employee: "demo-maker")
+    let type: NationalID.Kind = idNumber.hasPrefix("2") ? .iqama : .nationalID
     let checker = DebtCaller.agency(code: agency, employee: "demo-checker")
+    let workflow = DebtWorkflow(graceDays: 30)
     let today = CivilDay.inRiyadh(now)
-    let time = now.timeIntervalSince1970
-    func insert(_ number: Int, state: DebtRules.State, halalas: Int64) throws -> DebtRow {
+    let time = StoredTime.milliseconds(now)
+    func insert(_ number: Int, state: DebtRules.State, halalas: Int64) throws -> Int64 {
       let (category, reason) = reasons[number % reasons.count]
       let reviewed = state != .draft
       try db.execute(
@@ -53,7 +53,7 @@ enum DebtsDemo {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'demo-maker', ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          agency, type.rawValue, idNumber, name, category, reason, halalas,
+          agency, type.code, idNumber, name, category.rawValue, reason, halalas,
           today.adding(days: 30 * (number + 1)).description, reviewed ? DebtRules.State.underReview.rawValue : "DRAFT",
           reviewed ? "demo-maker" : nil, nil, time, time, reviewed ? time : nil, nil,
         ])
@@ -63,13 +63,19 @@ enum DebtsDemo {
           sql: "UPDATE debts SET state = 'OUTSTANDING', approved_by = 'demo-checker', approve_time = ? WHERE id = ?",
           arguments: [time, id])
       }
-      guard let row = try DebtRow.load(db, id: id, for: maker) else { throw DebtsErrors.debtNotFound }
-      return row
+      return id
     }
-    func pay(_ row: DebtRow, _ halalas: Int64, _ reference: String) throws {
-      _ = try Ledger.post(
-        db, debt: row, kind: .payment, delta: Halalas(-halalas), effectiveTime: now, caller: checker,
-        requestID: UUID().uuidString.lowercased(), sadadReference: reference, now: now)
+    /// The debt's snapshot as a change sees it.
+    func snapshot(_ id: Int64) throws -> ChangeSnapshot {
+      guard let debt = try DebtReads.debt(db, id: id, caller: nil) else { throw DebtsErrors.debtNotFound }
+      return ChangeSnapshot(debt: debt)
+    }
+    func pay(_ id: Int64, _ halalas: Int64, _ reference: String) throws {
+      let requestID = UUID().uuidString.lowercased()
+      let decision = try workflow.recordPayment(
+        try snapshot(id), amount: Halalas(halalas), paidTime: now, reference: reference, caller: checker,
+        requestID: requestID, now: now)
+      _ = try DebtsStore.write(db, decision, debtID: id, requestID: requestID, now: now)
     }
     let base = Int64(10_000 + index * 1_250)
     _ = try insert(0, state: .draft, halalas: base * 3)
@@ -80,28 +86,28 @@ enum DebtsDemo {
       sql: """
         INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, amount, payment_reference, reason,
           create_time)
-        VALUES (?, 'PAYMENT', 'PENDING', 'debtor', ?, 'BANK-\(index)', 'دفعت جزءًا عبر البنك / Paid part at the bank', ?)
-        """, arguments: [fresh.id, base, time])
+        VALUES (?, 'PAYMENT', 'PENDING', 'DEBTOR', ?, 'BANK-\(index)', 'دفعت جزءًا عبر البنك / Paid part at the bank', ?)
+        """, arguments: [fresh, base, time])
     try db.execute(
       sql: """
         INSERT INTO debt_relief_requests (debt_id, kind, state, amount, reason, create_time)
         VALUES (?, 'EXEMPTION', 'PENDING', ?, 'ظروف مالية / Financial hardship', ?)
-        """, arguments: [fresh.id, base, time])
+        """, arguments: [fresh, base, time])
     // Partly paid, with an active plan for the rest (no exemption while it runs).
     let planned = try insert(3, state: .outstanding, halalas: base * 12)
     try pay(planned, base * 3, "DEMO\(index)A")
-    let balance = try Ledger.balance(db, debt: planned)
+    let balance = try snapshot(planned).requireDebt().balance()
     try db.execute(
       sql: """
         INSERT INTO debt_relief_requests (debt_id, kind, state, instalment_count, first_due_date, reason,
           decided_by, create_time, decide_time)
         VALUES (?, 'INSTALMENT', 'APPROVED', 6, ?, 'أقساط شهرية / Monthly instalments', 'demo-checker', ?, ?)
-        """, arguments: [planned.id, today.adding(days: 20).description, time, time])
+        """, arguments: [planned, today.adding(days: 20).description, time, time])
     let reliefID = db.lastInsertedRowID
     try db.execute(
       sql:
         "INSERT INTO instalment_plans (debt_id, relief_request_id, state, total, create_time) VALUES (?, ?, 'ACTIVE', ?, ?)",
-      arguments: [planned.id, reliefID, balance.value, time])
+      arguments: [planned, reliefID, balance.value, time])
     let planID = db.lastInsertedRowID
     try db.execute(sql: "UPDATE debt_relief_requests SET plan_id = ? WHERE id = ?", arguments: [planID, reliefID])
     let amounts = try PlanRules.split(balance, into: 6)
@@ -118,17 +124,16 @@ enum DebtsDemo {
     let cancelled = try insert(5, state: .outstanding, halalas: base * 4)
     try db.execute(
       sql: """
-        INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, raised_by_employee, reason, decided_by,
-          create_time, decide_time)
-        VALUES (?, 'CANCELLATION', 'APPROVED', 'agency', 'demo-maker', 'سجلت بالخطأ / Registered in error',
-          'demo-checker', ?, ?)
-        """, arguments: [cancelled.id, time, time])
+        INSERT INTO debt_change_requests (debt_id, kind, state, raised_by, raised_by_employee, reason, create_time)
+        VALUES (?, 'CANCELLATION', 'PENDING', 'AGENCY', 'demo-maker', 'سجلت بالخطأ / Registered in error', ?)
+        """, arguments: [cancelled, time])
     let cancelRequest = db.lastInsertedRowID
-    let balanceToCancel = try Ledger.balance(db, debt: cancelled)
-    _ = try Ledger.post(
-      db, debt: cancelled, kind: .cancellation, delta: Halalas(-balanceToCancel.value), effectiveTime: now,
-      caller: checker, requestID: UUID().uuidString.lowercased(), source: "change-request/\(cancelRequest)",
-      now: now)
+    var approval = try snapshot(cancelled)
+    approval.changeRequest = try DebtReads.changeRequest(db, id: cancelRequest)
+    let requestID = UUID().uuidString.lowercased()
+    let decision = try workflow.decideChange(
+      approval, approve: true, note: "", caller: checker, requestID: requestID, now: now)
+    _ = try DebtsStore.write(db, decision, debtID: cancelled, requestID: requestID, now: now)
     return 6
   }
 }

@@ -1,4 +1,6 @@
 import EtimadKit
+import EtimadProtos
+import Foundation
 import GRDB
 
 /// The debts area's tables. The ledger (`debt_movements`) is append-only: triggers refuse any
@@ -133,5 +135,6 @@ enum DebtsSchema {
             WHERE payment_reference IS NOT NULL;
           """)
     },
+    DebtsSchemaV3.conventions,
   ]
 }
