@@ -95,6 +95,18 @@ public struct EtimadDatabase: Sendable {
   public func appliedMigrations() throws -> [String] {
     try pool.read { db in try migrator.appliedMigrations(db) }
   }
+
+  /// The one way into the writer connection after opening: `mutate`, `write(as:method:_:)`,
+  /// `bookkeeping`, each batch of a bulk load and the storage probe all run their transaction
+  /// here, so that gathering concurrent transactions into one commit (issue #18) is a change
+  /// to this function alone. A thrown error rolls the transaction back.
+  func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await pool.write(body)
+  }
+
+  /// The pool itself, for tests that must set up or inspect what no kit method writes
+  /// (`@_spi(Testing) import EtimadKit`). Prefer `read` for reads.
+  @_spi(Testing) public var testingPool: DatabasePool { pool }
 }
 
 /// The kit's own tables.
