@@ -419,7 +419,7 @@ public struct DebtsStore: DebtStorage {
   public func markDefaultedPlans() async throws -> Int {
     let graceDays = graceDays
     let now = clock.now
-    return try await database.pool.write { db in
+    return try await database.write(as: .system("debts"), method: "job/instalment-plan-defaults") { db, _ in
       let today = CivilDay.inRiyadh(now)
       let plans = try Row.fetchAll(
         db,
