@@ -382,7 +382,8 @@ public struct IdentityStore: Sendable {
         try AuditLog.append(
           db, principal: call.principal, method: call.method, target: "account/\(id)", requestID: nil, peer: call.peer,
           summary: attemptsLeft > 0
-            ? "wrong one-time code; \(attemptsLeft) attempts left" : "wrong one-time code; no attempts left, code void",
+            ? "wrong one-time code; \(attemptsLeft) attempt\(attemptsLeft == 1 ? "" : "s") left"
+            : "wrong one-time code; no attempts left, code void",
           time: now)
       }
       return outcome
