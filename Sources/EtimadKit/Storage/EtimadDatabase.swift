@@ -16,8 +16,16 @@ public struct Migration: Sendable {
 /// The embedded store: a GRDB `DatabasePool` in WAL mode with `synchronous=FULL` (an
 /// acknowledged payment survives a power cut) and foreign keys on. Each area hands in its
 /// named migrations; the kit's own tables (idempotency, audit) come first.
+///
+/// The pool is private: areas read through `read` and `quickRead`, and write only through
+/// the kit, so that every change is audited. An RPC's change goes through `mutate`
+/// (exactly-once, audit row, outbox, one transaction); the few writers that are not an RPC
+/// use a named method (Writes.swift): `write(as:method:_:)` for operator commands, jobs and
+/// demo data, `bookkeeping(_:_:)` for the request path's counters and delivery state, and
+/// `beginBulkLoad(as:method:audit:)` for benchmark data. All of them run their transactions
+/// through `writeTransaction`, the one place that opens a write.
 public struct EtimadDatabase: Sendable {
-  public let pool: DatabasePool
+  private let pool: DatabasePool
   public let clock: any WallClock
   /// Whether writes currently fail for lack of disk space.
   public let storage = StorageHealth()
