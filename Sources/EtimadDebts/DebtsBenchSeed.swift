@@ -3,12 +3,14 @@ import Foundation
 import GRDB
 
 /// Bulk OUTSTANDING debts for benchmarks (`etimadd debts seed-bench`), written in large
-/// transactions straight into the tables. Not for production data: no audit rows.
+/// transactions straight into the tables. Not for production data: one audit row for the
+/// whole load, none per debt.
 public enum DebtsBenchSeed {
   /// Seeds `debts` debts of `agency` spread over `debtors` ID numbers, the first of which is
-  /// `owner`. Returns the ids of the owner's debts.
+  /// `owner`, audited as `actor`. Returns the ids of the owner's debts.
   public static func seed(
-    _ database: EtimadDatabase, agency: String, debts: Int, debtors: Int, owner: String, batch: Int = 10_000
+    _ database: EtimadDatabase, agency: String, debts: Int, debtors: Int, owner: String, batch: Int = 10_000,
+    by actor: AuditActor
   ) async throws -> [Int64] {
     let ids =
       [owner]
@@ -20,10 +22,14 @@ public enum DebtsBenchSeed {
     let due = CivilDay.inRiyadh(Date()).adding(days: 90).description
     var owned: [Int64] = []
     var written = 0
+    let load = try await database.beginBulkLoad(
+      as: actor, method: "etimadd debts seed-bench",
+      audit: AuditRecord(
+        target: "agency/\(agency)", summary: "benchmark load: \(debts) OUTSTANDING debts over \(debtors) debtors"))
     while written < debts {
       let count = min(batch, debts - written)
       let start = written
-      owned += try await database.pool.write { db -> [Int64] in
+      owned += try await load.batch { db -> [Int64] in
         let statement = try db.makeStatement(
           sql: """
             INSERT INTO debts (agency_code, debtor_id_type, debtor_id_number, debtor_name, category, reason,

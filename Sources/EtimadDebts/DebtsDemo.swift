@@ -9,13 +9,14 @@ enum DebtsDemo {
   static func seed(_ demo: DemoContext) async throws -> [String] {
     let accounts = Array(demo.persons.prefix(demo.accounts))
     guard !accounts.isEmpty, !demo.agencies.isEmpty else { return [] }
-    return try await demo.database.pool.write { db -> [String] in
+    return try await demo.write { db, audit -> [String] in
       guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM debts") == 0 else { return [] }
       var seeded = 0
       for (index, idNumber) in accounts.enumerated() {
         let agency = demo.agencies[index % demo.agencies.count]
         seeded += try seedAccount(db, idNumber: idNumber, agency: agency, now: demo.now, index: index)
       }
+      try audit.record(target: "debts", summary: "demo debts: \(seeded) for \(accounts.count) accounts")
       return ["debts: \(seeded) for \(accounts.count) accounts (every state, an instalment plan, pending requests)"]
     }
   }

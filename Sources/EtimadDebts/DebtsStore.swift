@@ -201,7 +201,7 @@ public struct DebtsStore: DebtStorage {
   public func markDefaultedPlans() async throws -> Int {
     let workflow = DebtWorkflow(graceDays: graceDays)
     let now = clock.now
-    return try await database.pool.write { db in
+    return try await database.write(as: .system("debts"), method: "job/instalment-plan-defaults") { db, _ in
       let debtIDs = try db.fetchAll(
         "SELECT DISTINCT debt_id FROM instalment_plans WHERE state = 'ACTIVE' ORDER BY debt_id", []
       ) { $0[0] as Int64 }

@@ -56,25 +56,22 @@ public struct AgencyRegistry: Sendable {
 
   /// Registers an agency with the serial of its first certificate; the operator is audited.
   public func add(code: String, nameAr: String, nameEn: String, serial: String, operator user: String) async throws {
-    try await database.pool.write { db in
-      let now = database.clock.now
+    try await database.write(as: .operator(user), method: "etimadd agency add") { db, audit in
       guard try Agency.fetchOne(db, sql: "SELECT * FROM agencies WHERE code = ?", arguments: [code]) == nil else {
         throw RegistryError("agency \(code) is already registered; use 'agency reissue \(code)' for a new certificate")
       }
       try db.execute(
         sql:
           "INSERT INTO agencies (code, name_ar, name_en, state, certificate_serial, create_time) VALUES (?, ?, ?, 'active', ?, ?)",
-        arguments: [code, nameAr, nameEn, serial, now.timeIntervalSince1970])
-      try AuditLog.append(
-        db, kind: "operator", id: user, employee: nil, method: "etimadd agency add", target: "agency/\(code)",
-        requestID: nil, peer: "local", summary: "agency registered; certificate \(serial)", time: now)
+        arguments: [code, nameAr, nameEn, serial, audit.now.timeIntervalSince1970])
+      try audit.record(target: "agency/\(code)", summary: "agency registered; certificate \(serial)")
     }
   }
 
   /// Makes `serial` the agency's only valid certificate (and reactivates it).
   public func reissue(code: String, serial: String, operator user: String) async throws {
     try await change(code, operator: user, method: "etimadd agency reissue", summary: "certificate reissued: \(serial)")
-    { db in
+    { db, _ in
       try db.execute(
         sql: "UPDATE agencies SET certificate_serial = ?, state = 'active', revoke_time = NULL WHERE code = ?",
         arguments: [serial, code])
@@ -83,25 +80,23 @@ public struct AgencyRegistry: Sendable {
 
   /// Refuses the agency from the next call on, on open connections too.
   public func revoke(code: String, operator user: String) async throws {
-    try await change(code, operator: user, method: "etimadd agency revoke", summary: "agency revoked") { db in
+    try await change(code, operator: user, method: "etimadd agency revoke", summary: "agency revoked") { db, now in
       try db.execute(
         sql: "UPDATE agencies SET state = 'revoked', revoke_time = ? WHERE code = ?",
-        arguments: [database.clock.now.timeIntervalSince1970, code])
+        arguments: [now.timeIntervalSince1970, code])
     }
   }
 
   private func change(
     _ code: String, operator user: String, method: String, summary: String,
-    _ body: @escaping @Sendable (Database) throws -> Void
+    _ body: @escaping @Sendable (Database, Date) throws -> Void
   ) async throws {
-    try await database.pool.write { db in
+    try await database.write(as: .operator(user), method: method) { db, audit in
       guard try Agency.fetchOne(db, sql: "SELECT * FROM agencies WHERE code = ?", arguments: [code]) != nil else {
         throw RegistryError("no agency \(code); 'agency list' shows the registered ones")
       }
-      try body(db)
-      try AuditLog.append(
-        db, kind: "operator", id: user, employee: nil, method: method, target: "agency/\(code)", requestID: nil,
-        peer: "local", summary: summary, time: database.clock.now)
+      try body(db, audit.now)
+      try audit.record(target: "agency/\(code)", summary: summary)
     }
   }
 }

@@ -55,7 +55,7 @@ public struct IdentityStore: Sendable {
   ) async throws
     -> Etimad_Identity_V1_CompleteRegistrationResponse
   {
-    try await checkCode(call.request.ticket, call.request.code, purpose: .registration)
+    try await checkCode(call, call.request.ticket, call.request.code, purpose: .registration)
     return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .registration)
       guard try Account.exists(db, id: ticket.idNumber) == false else { throw IdentityErrors.alreadyRegistered }
@@ -113,8 +113,7 @@ public struct IdentityStore: Sendable {
     id: String, peer: String, method: String, summary: String, revoking sessionID: String? = nil
   ) async throws -> FailureOutcome {
     defer { if sessionID != nil { sessionCache.invalidate() } }
-    return try await database.pool.write { db in
-      let time = clock.now
+    return try await database.bookkeeping(.signInFailure) { db, time in
       let now = time.timeIntervalSince1970
       // Counters idle for a day are forgotten, so that the table stays bounded by recent failures.
       try db.execute(
@@ -171,7 +170,7 @@ public struct IdentityStore: Sendable {
   ) async throws
     -> Etimad_Identity_V1_VerifyLoginResponse
   {
-    try await checkCode(call.request.ticket, call.request.code, purpose: .login)
+    try await checkCode(call, call.request.ticket, call.request.code, purpose: .login)
     return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .login)
       try db.execute(sql: "DELETE FROM sign_in_failures WHERE id_number = ?", arguments: [ticket.idNumber])
@@ -228,7 +227,7 @@ public struct IdentityStore: Sendable {
   func completePasswordReset(
     _ call: MutationCall<Etimad_Identity_V1_CompletePasswordResetRequest>, passwordHash: String
   ) async throws -> Etimad_Identity_V1_CompletePasswordResetResponse {
-    try await checkCode(call.request.ticket, call.request.code, purpose: .passwordReset)
+    try await checkCode(call, call.request.ticket, call.request.code, purpose: .passwordReset)
     defer { sessionCache.invalidate() }
     return try await database.mutate(call, domain: IdentityRules.domain) { db, now in
       let ticket = try tickets.spend(db, token: call.request.ticket, purpose: .passwordReset)
@@ -283,7 +282,7 @@ public struct IdentityStore: Sendable {
     if now + sessions.idle - found.idleExpireTime >= sessions.touchEvery {
       let idle = min(now + sessions.idle, found.expireTime)
       let sessionID = found.id
-      try await database.pool.write { db in
+      try await database.bookkeeping(.sessionTouch) { db, _ in
         try db.execute(sql: "UPDATE sessions SET idle_expire_time = ? WHERE id = ?", arguments: [idle, sessionID])
       }
       found = StoredSession(
@@ -371,13 +370,28 @@ public struct IdentityStore: Sendable {
       arguments: [now.timeIntervalSince1970, id, keepSession])
   }
 
-  /// Checks a code in a transaction of its own (so that a wrong one is counted) and throws
-  /// when it is wrong. An already spent ticket passes, for the change to replay or refuse.
-  private func checkCode(_ token: String, _ code: String, purpose: Etimad_Identity_V1_TicketPurpose) async throws {
-    let outcome = try await database.pool.write { db in
-      try tickets.check(db, token: token, code: code, purpose: purpose, now: clock.now)
+  /// Checks the call's code in a transaction of its own (so that a wrong one is counted, with
+  /// an audit row for the account) and throws when it is wrong. An already spent ticket
+  /// passes, for the change to replay or refuse.
+  private func checkCode<Request: SwiftProtobuf.Message>(
+    _ call: MutationCall<Request>, _ token: String, _ code: String, purpose: Etimad_Identity_V1_TicketPurpose
+  ) async throws {
+    let outcome = try await database.bookkeeping(.oneTimeCodeAttempt) { db, now in
+      let outcome = try tickets.check(db, token: token, code: code, purpose: purpose, now: now)
+      if case .wrongCode(_, let id, let attemptsLeft) = outcome {
+        try AuditLog.append(
+          db, principal: call.principal, method: call.method, target: "account/\(id)", requestID: nil, peer: call.peer,
+          summary: attemptsLeft > 0
+            ? "wrong one-time code; \(attemptsLeft) attempt\(attemptsLeft == 1 ? "" : "s") left"
+            : "wrong one-time code; no attempts left, code void",
+          time: now)
+      }
+      return outcome
     }
-    if case .failed(let error) = outcome { throw error }
+    switch outcome {
+    case .failed(let error), .wrongCode(let error, _, _): throw error
+    case .valid, .alreadyUsed: break
+    }
   }
 }
 

@@ -90,6 +90,8 @@ struct TicketStore: Sendable {
     case valid(Ticket)
     case alreadyUsed
     case failed(EtimadError)
+    /// A wrong code, now counted against the ticket of `idNumber`.
+    case wrongCode(EtimadError, idNumber: String, attemptsLeft: Int)
   }
 
   /// Checks `code` against the ticket, counting a wrong one.
@@ -109,7 +111,9 @@ struct TicketStore: Sendable {
     guard IdentityRules.constantTimeEqual(given, ticket.codeHash) else {
       try db.execute(sql: "UPDATE tickets SET attempts = attempts + 1 WHERE hash = ?", arguments: [hash])
       let left = IdentityRules.codeAttempts - ticket.attempts - 1
-      return .failed(left > 0 ? IdentityErrors.wrongCode(attemptsLeft: left) : IdentityErrors.tooManyAttempts)
+      return .wrongCode(
+        left > 0 ? IdentityErrors.wrongCode(attemptsLeft: left) : IdentityErrors.tooManyAttempts,
+        idNumber: ticket.idNumber, attemptsLeft: left)
     }
     return .valid(ticket)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GRPCCore
 import Logging
 
@@ -114,5 +115,17 @@ public struct DemoContext: Sendable {
     self.accounts = accounts
     self.agencies = agencies
     self.now = now
+  }
+
+  /// Who writes demo data: the daemon's own `etimadd demo`.
+  public static let actor = AuditActor.system("etimadd demo")
+  public static let method = "etimadd demo"
+
+  /// Writes demo data in one transaction, as `actor`: `change` records what it seeded through
+  /// the trail (one row for the area's data will do), or writes nothing.
+  public func write<T: Sendable>(
+    _ change: @escaping @Sendable (Database, AuditTrail) throws -> T
+  ) async throws -> T {
+    try await database.write(as: Self.actor, method: Self.method, change)
   }
 }

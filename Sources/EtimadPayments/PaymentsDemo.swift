@@ -8,7 +8,7 @@ enum PaymentsDemo {
   static func seed(_ demo: DemoContext) async throws -> [String] {
     let persons = Array(demo.persons.prefix(max(demo.accounts, 1) + 5))
     let now = Int64(demo.now.timeIntervalSince1970 * 1000)
-    let count = try await demo.database.pool.write { db -> Int in
+    let count = try await demo.write { db, audit -> Int in
       guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments") == 0 else { return 0 }
       let services = try PaymentsCatalogue.allServices(db, sector: nil)
       var inserted = 0
@@ -50,6 +50,7 @@ enum PaymentsDemo {
           inserted += 1
         }
       }
+      try audit.record(target: "payments", summary: "demo payments: \(inserted) for \(persons.count) persons")
       return inserted
     }
     return count == 0 ? [] : ["payments: \(count) Ministry of Interior payments for \(persons.count) persons"]

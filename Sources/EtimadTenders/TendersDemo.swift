@@ -9,7 +9,7 @@ public enum TendersDemo {
   static func seed(_ demo: DemoContext) async throws -> [String] {
     guard !demo.agencies.isEmpty else { return [] }
     let now = Int64(demo.now.timeIntervalSince1970)
-    return try await demo.database.pool.write { db in
+    return try await demo.write { db, audit in
       guard try Int.fetchOne(db, sql: "SELECT count(*) FROM tenders") == 0 else { return [] }
       var counts: [TenderState: Int] = [:]
       for index in 0..<42 {
@@ -38,6 +38,7 @@ public enum TendersDemo {
         counts[state, default: 0] += 1
       }
       try reindex(db)
+      try audit.record(target: "tenders", summary: "demo tenders: \(counts.values.reduce(0, +))")
       return [
         "tenders: \(counts[.published] ?? 0) published, \(counts[.draft] ?? 0) drafts, 1 cancelled, 1 complete"
       ]

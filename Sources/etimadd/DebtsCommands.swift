@@ -32,7 +32,7 @@ extension Etimadd {
         let database = try openDatabase(config)
         let started = Date()
         let owned = try await DebtsBenchSeed.seed(
-          database, agency: agency, debts: debts, debtors: debtors, owner: owner)
+          database, agency: agency, debts: debts, debtors: debtors, owner: owner, by: .operator(operatorName()))
         let seconds = Date().timeIntervalSince(started)
         print("seeded \(debts) debts over \(debtors) debtors in \(String(format: "%.1f", seconds)) s")
         print("owner \(owner) debts: " + owned.prefix(20).map(String.init).joined(separator: ","))

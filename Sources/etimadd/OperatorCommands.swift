@@ -40,13 +40,9 @@ extension Etimadd {
             throw OperatorError("\(rejected.rows.count) rows rejected; nothing was imported")
           case .success(let persons):
             let database = try openDatabase(config)
-            try await database.pool.write { db in
+            try await database.write(as: .operator(operatorName()), method: "etimadd registry import") { db, audit in
               try CivilRegistry.save(persons, db)
-              try AuditLog.append(
-                db, kind: "operator", id: operatorName(), employee: nil, method: "etimadd registry import",
-                target: "registry", requestID: nil, peer: "local",
-                summary: "imported \(persons.count) persons from \(file)",
-                time: Date())
+              try audit.record(target: "registry", summary: "imported \(persons.count) persons from \(file)")
             }
             print("imported \(persons.count) persons")
           }

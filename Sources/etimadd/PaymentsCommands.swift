@@ -32,18 +32,16 @@ extension Etimadd {
         let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let database = try openDatabase(config)
-          try await database.pool.write { db in
+          try await database.write(as: .operator(operatorName()), method: "etimadd payments sector-add") {
+            db, audit in
             // A sector of an unknown agency could never be recorded, nor its refunds decided.
             guard
               try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM agencies WHERE code = ?)", arguments: [agency])
                 == true
             else { throw OperatorError("no agency \(agency); register it with 'etimadd agency add'") }
             try PaymentsCatalogue.addSector(
-              db, .init(code: code, nameAr: nameAr, nameEn: nameEn, agencyCode: agency), now: Date())
-            try AuditLog.append(
-              db, kind: "operator", id: operatorName(), employee: nil, method: "etimadd payments sector-add",
-              target: "payment-sector/\(code)", requestID: nil, peer: "local",
-              summary: "sector \(code) recorded by \(agency)", time: Date())
+              db, .init(code: code, nameAr: nameAr, nameEn: nameEn, agencyCode: agency), now: audit.now)
+            try audit.record(target: "payment-sector/\(code)", summary: "sector \(code) recorded by \(agency)")
           }
           print("sector \(code) added, recorded by agency \(agency)")
         }
@@ -70,17 +68,16 @@ extension Etimadd {
         let config = try options.resolve(.mustExist)
         try await operatorErrors {
           let database = try openDatabase(config)
-          try await database.pool.write { db in
+          try await database.write(as: .operator(operatorName()), method: "etimadd payments service-add") {
+            db, audit in
             guard
               try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM payment_sectors WHERE code = ?)", arguments: [sector]) == true
             else { throw OperatorError("no sector \(sector); add it with 'etimadd payments sector-add'") }
             try PaymentsCatalogue.addService(
               db, .init(sectorCode: sector, code: code, nameAr: nameAr, nameEn: nameEn, fee: feeHalalas))
-            try AuditLog.append(
-              db, kind: "operator", id: operatorName(), employee: nil, method: "etimadd payments service-add",
-              target: "payment-sector/\(sector)", requestID: nil, peer: "local",
-              summary: "service \(code) added with fee \(feeHalalas) halalas", time: Date())
+            try audit.record(
+              target: "payment-sector/\(sector)", summary: "service \(code) added with fee \(feeHalalas) halalas")
           }
           print("service \(sector)/\(code) added (fee \(Halalas(feeHalalas)))")
         }
@@ -102,9 +99,9 @@ extension Etimadd {
         try await operatorErrors {
           let database = try openDatabase(config)
           let started = Date()
-          let written = try PaymentsBenchSeed.seed(
+          let written = try await PaymentsBenchSeed.seed(
             database: database, sector: sector, payments: payments, beneficiaries: beneficiaries,
-            firstBeneficiaries: DemoData.persons().map(\.idNumber)
+            firstBeneficiaries: DemoData.persons().map(\.idNumber), by: .operator(operatorName())
           ) { done in
             if done % 200_000 == 0 { FileHandle.standardError.write(Data("  \(done) payments\n".utf8)) }
           }

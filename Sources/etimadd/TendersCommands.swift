@@ -35,12 +35,15 @@ struct Tenders: AsyncParsableCommand {
         guard !agencies.isEmpty else { throw OperatorError("no agencies; run 'etimadd demo' first") }
         let now = Int64(Date().timeIntervalSince1970)
         let start = ContinuousClock.now
-        let first = try await database.pool.write { db in
+        let load = try await database.beginBulkLoad(
+          as: .operator(operatorName()), method: "etimadd tenders seed",
+          audit: AuditRecord(target: "tenders", summary: "benchmark load: \(count) generated tenders, then reindex"))
+        let first = try await load.batch { db in
           (try Int.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM tenders") ?? 0) + 1
         }
         // Batches of 10k per transaction: one long transaction would hold the WAL open.
         for batch in stride(from: 0, to: count, by: 10_000) {
-          try await database.pool.write { db in
+          try await load.batch { db in
             for index in batch..<min(count, batch + 10_000) {
               // Published over the last 90 days, so that about a third still accept offers.
               let fields = TenderGenerator.tender(
@@ -54,7 +57,7 @@ struct Tenders: AsyncParsableCommand {
         }
         let inserted = ContinuousClock.now - start
         let indexStart = ContinuousClock.now
-        let indexed = try await database.pool.write { db in try TendersDemo.reindex(db) }
+        let indexed = try await load.batch { db in try TendersDemo.reindex(db) }
         let indexTime = ContinuousClock.now - indexStart
         print("inserted \(count) tenders in \(seconds(inserted)) s")
         print("index built: \(indexed) tenders normalised and indexed (FTS5) in \(seconds(indexTime)) s")
@@ -71,7 +74,12 @@ struct Tenders: AsyncParsableCommand {
       try await operatorErrors {
         let database = try openDatabase(config)
         let start = ContinuousClock.now
-        let indexed = try await database.pool.write { db in try TendersDemo.reindex(db) }
+        let indexed = try await database.write(as: .operator(operatorName()), method: "etimadd tenders reindex") {
+          db, audit in
+          let indexed = try TendersDemo.reindex(db)
+          try audit.record(target: "tenders", summary: "search index rebuilt: \(indexed) tenders")
+          return indexed
+        }
         print("indexed \(indexed) tenders in \(seconds(ContinuousClock.now - start)) s")
       }
     }

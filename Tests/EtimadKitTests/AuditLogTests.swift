@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import EtimadKit
+@_spi(Testing) @testable import EtimadKit
 
 @Suite("AuditLog")
 struct AuditLogTests {
@@ -19,14 +19,14 @@ struct AuditLogTests {
     try await withTemporaryDatabase { database in
       // Given a change by each kind of caller on one target
       let person = Principal.individual(.init(nationalID: try NationalID(parsing: "1012345672"), sessionID: "s-1"))
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try Self.append(db, .anonymous, target: "debt/42")
         try Self.append(db, person, target: "debt/42", requestID: "6f1c2e9a-1b2c-4d3e-8f90-0123456789ab")
         try Self.append(db, .agency(.init(code: "MOF", employee: "e-1001")), target: "debt/42")
         try Self.append(db, .agency(.init(code: "MOI", employee: nil)), target: "debt/42")
       }
       // When the target's trail is read
-      let entries = try await database.pool.read { db in try AuditLog.entries(db, target: "debt/42") }
+      let entries = try await database.read { db in try AuditLog.entries(db, target: "debt/42") }
       // Then the rows come oldest first, each naming its caller
       #expect(entries.map(\.principalKind) == ["anonymous", "individual", "agency", "agency"])
       #expect(entries.map(\.principalId) == ["anonymous", "1012345672", "MOF", "MOI"])
@@ -43,12 +43,12 @@ struct AuditLogTests {
   @Test("a target's trail holds only its own rows")
   func perTarget() async throws {
     try await withTemporaryDatabase { database in
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try Self.append(db, .anonymous, target: "debt/1")
         try Self.append(db, .anonymous, target: "debt/2")
         try Self.append(db, .anonymous, target: "debt/1")
       }
-      let (first, second, none) = try await database.pool.read { db in
+      let (first, second, none) = try await database.read { db in
         (
           try AuditLog.entries(db, target: "debt/1"), try AuditLog.entries(db, target: "debt/2"),
           try AuditLog.entries(db, target: "debt/3")
@@ -67,13 +67,13 @@ struct AuditLogTests {
     try await withTemporaryDatabase { database in
       // Given a row appended in a change that then fails
       await #expect(throws: Abort.self) {
-        try await database.pool.write { db in
+        try await database.testingPool.write { db in
           try Self.append(db, .anonymous, target: "debt/42")
           throw Abort()
         }
       }
       // Then the trail is empty
-      let entries = try await database.pool.read { db in try AuditLog.entries(db, target: "debt/42") }
+      let entries = try await database.read { db in try AuditLog.entries(db, target: "debt/42") }
       #expect(entries.isEmpty)
     }
   }

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import EtimadKit
+@_spi(Testing) @testable import EtimadKit
 
 @Suite("EtimadDatabase")
 struct EtimadDatabaseTests {
@@ -44,7 +44,7 @@ struct EtimadDatabaseTests {
   func writerPragmas() async throws {
     try await withTemporaryDatabase { database in
       // When the writer connection's settings are read back
-      let (journalMode, synchronous, foreignKeys) = try await database.pool.writeWithoutTransaction { db in
+      let (journalMode, synchronous, foreignKeys) = try await database.testingPool.writeWithoutTransaction { db in
         (
           try String.fetchOne(db, sql: "PRAGMA journal_mode"),
           try Int.fetchOne(db, sql: "PRAGMA synchronous"),
@@ -61,7 +61,7 @@ struct EtimadDatabaseTests {
   @Test("reader connections run in WAL mode with synchronous=FULL and foreign keys on")
   func readerPragmas() async throws {
     try await withTemporaryDatabase { database in
-      let (journalMode, synchronous, foreignKeys) = try await database.pool.read { db in
+      let (journalMode, synchronous, foreignKeys) = try await database.read { db in
         (
           try String.fetchOne(db, sql: "PRAGMA journal_mode"),
           try Int.fetchOne(db, sql: "PRAGMA synchronous"),
@@ -79,7 +79,7 @@ struct EtimadDatabaseTests {
     try await withTemporaryDatabase(migrations: Self.debtMigrations([:])) { database in
       // When a debt names a debtor that does not exist
       let error = await #expect(throws: DatabaseError.self) {
-        try await database.pool.write { db in
+        try await database.testingPool.write { db in
           try db.execute(sql: "INSERT INTO debt (id, debtor_id, amount_halalas) VALUES (1, 'nobody', 100)")
         }
       }
@@ -94,7 +94,7 @@ struct EtimadDatabaseTests {
   func walFileOnDisk() async throws {
     try await withTemporaryDirectory { directory in
       let database = try Self.open(directory, [])
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(
           sql: """
             INSERT INTO audit (time, principal_kind, principal_id, method, target, peer, summary)
@@ -122,7 +122,7 @@ struct EtimadDatabaseTests {
       #expect(runs["debts.v1.create"]?.value == 1)
       #expect(runs["debts.v1.add_note"]?.value == 1)
       // And the tables of both exist, the second area migration seeing the first's table
-      let (tables, columns, order) = try await database.pool.read { db in
+      let (tables, columns, order) = try await database.read { db in
         (
           try ["idempotency", "audit", "debtor", "debt"].filter { try db.tableExists($0) },
           try db.columns(in: "debt").map(\.name),
@@ -150,10 +150,10 @@ struct EtimadDatabaseTests {
       let runs = Self.counters()
       // Given a database opened once, with a row written and the file closed
       let first = try Self.open(directory, Self.debtMigrations(runs))
-      try await first.pool.write { db in
+      try await first.testingPool.write { db in
         try db.execute(sql: "INSERT INTO debtor (id) VALUES ('1012345672')")
       }
-      try first.pool.close()
+      try first.testingPool.close()
 
       // When it is opened again with the same migrations
       let second = try Self.open(directory, Self.debtMigrations(runs))
@@ -162,7 +162,7 @@ struct EtimadDatabaseTests {
       #expect(runs["debts.v1.add_note"]?.value == 1)
       #expect(try await second.count("debtor") == 1)
       #expect(try await second.count("grdb_migrations") == Self.kitMigrations.count + 2)
-      try second.pool.close()
+      try second.testingPool.close()
 
       // When it is opened with one more migration
       let added = Migration("debts.v1.add_index") { db in
@@ -193,7 +193,7 @@ struct EtimadDatabaseTests {
       #expect(throws: Broken.self) { try Self.open(directory, [broken]) }
       // And a later opening without it finds the kit applied and no trace of the broken one
       let database = try Self.open(directory, [])
-      let (applied, halfDone) = try await database.pool.read { db in
+      let (applied, halfDone) = try await database.read { db in
         (try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations"), try db.tableExists("half_done"))
       }
       #expect(applied == Set(Self.kitMigrations))

@@ -4,7 +4,7 @@ import GRDB
 import SwiftProtobuf
 import Testing
 
-@testable import EtimadKit
+@_spi(Testing) @testable import EtimadKit
 
 @Suite("EtimadDatabase.mutate")
 struct MutationTests {
@@ -83,7 +83,7 @@ struct MutationTests {
       #expect(receipt.en == "payment/1 at 1764000090")
       #expect(try await database.count("payment") == 1)
       // And the audit row names the agency, its employee, the method, target, request and peer
-      let entries = try await database.pool.read { db in try AuditLog.entries(db, target: "payment/1") }
+      let entries = try await database.read { db in try AuditLog.entries(db, target: "payment/1") }
       try #require(entries.count == 1)
       let entry = entries[0]
       #expect(entry.principalKind == "agency")
@@ -96,7 +96,7 @@ struct MutationTests {
       #expect(entry.summary == "Recorded 1500 halalas")
       #expect(entry.time == 1_764_000_090)
       // And the answer is kept for retries, under the caller and request_id
-      let stored = try await database.pool.read { db in
+      let stored = try await database.read { db in
         try Row.fetchOne(db, sql: "SELECT principal_key, request_id, method, response, create_time FROM idempotency")
           .map { row in
             (
@@ -122,7 +122,7 @@ struct MutationTests {
         try Self.call(requestID: Self.newRequestID(), principal: Self.person), domain: Self.domain,
         change: Self.recordPayment(Self.payment, runs: runs))
       let entry = try #require(
-        try await database.pool.read { db in try AuditLog.entries(db, target: "payment/1") }.first)
+        try await database.read { db in try AuditLog.entries(db, target: "payment/1") }.first)
       #expect(entry.principalKind == "individual")
       #expect(entry.principalId == "1012345672")
       #expect(entry.employee == nil)
@@ -163,7 +163,7 @@ struct MutationTests {
       let before = try EtimadDatabase(path: path, migrations: [Self.payments], clock: ManualClock(Self.start))
       let first = try await before.mutate(
         try Self.call(requestID: requestID), domain: Self.domain, change: Self.recordPayment(Self.payment, runs: runs))
-      try before.pool.close()
+      try before.testingPool.close()
       // When the client retries after the restart
       let after = try EtimadDatabase(path: path, migrations: [Self.payments], clock: ManualClock(Self.start))
       let second = try await after.mutate(
@@ -240,7 +240,7 @@ struct MutationTests {
       #expect(Set([agencyReceipt, personReceipt, otherAgencyReceipt]).count == 3)
       #expect(try await database.count("payment") == 3)
       #expect(try await database.count("idempotency") == 3)
-      let kinds = try await database.pool.read { db in
+      let kinds = try await database.read { db in
         try String.fetchAll(db, sql: "SELECT principal_kind || ':' || principal_id FROM audit ORDER BY id")
       }
       #expect(kinds == ["agency:MOF", "individual:1012345672", "agency:MOI"])
@@ -345,7 +345,7 @@ struct MutationTests {
       // Then the retry gets the first answer
       #expect(second == first)
       #expect(runs.value == 1)
-      let audited = try await database.pool.read { db in try String.fetchAll(db, sql: "SELECT request_id FROM audit") }
+      let audited = try await database.read { db in try String.fetchAll(db, sql: "SELECT request_id FROM audit") }
       #expect(audited == [lower])
     }
   }

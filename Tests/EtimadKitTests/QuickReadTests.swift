@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import EtimadKit
+@_spi(Testing) @testable import EtimadKit
 
 @Suite("Quick reads and SQL rows")
 struct QuickReadTests {
@@ -34,7 +34,7 @@ struct QuickReadTests {
   func readsCommittedRows() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in
       // Given rows written through GRDB's writer
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(
           sql:
             "INSERT INTO things (id, name, note, amount, ratio) VALUES (1, 'دين', NULL, 5, 0.5), (2, 'b', 'n', -7, NULL)"
@@ -51,7 +51,7 @@ struct QuickReadTests {
           Thing(id: 2, name: "b", note: "n", amount: -7, ratio: nil, noteOrEmpty: "n"),
         ])
       // And a later commit is seen by the next quick read (no snapshot is kept between reads)
-      try await database.pool.write { db in try db.execute(sql: "UPDATE things SET amount = 99 WHERE id = 2") }
+      try await database.testingPool.write { db in try db.execute(sql: "UPDATE things SET amount = 99 WHERE id = 2") }
       let amount = try await database.quickRead { db in
         try db.fetchOne("SELECT amount FROM things WHERE id = ?", [.int(2)]) { $0[0] as Int }
       }
@@ -62,7 +62,7 @@ struct QuickReadTests {
   @Test("every kind of argument binds, and a statement reused with other arguments forgets the old ones")
   func bindsArguments() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(
           sql: "INSERT INTO things (id, name, note, amount, ratio, data) VALUES (1, 'a', NULL, 1, 1.5, x'00ff')")
       }
@@ -87,7 +87,7 @@ struct QuickReadTests {
   @Test("the same SQL runs inside a GRDB transaction through its cached statements")
   func runsInsideGRDB() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in
-      let things = try await database.pool.write { db in
+      let things = try await database.testingPool.write { db in
         try db.execute(sql: "INSERT INTO things (id, name, amount) VALUES (7, 'in transaction', 3)")
         return try db.fetchAll("\(Self.select) WHERE id = ?", [.int(7)], Self.thing)
       }
@@ -118,7 +118,7 @@ struct QuickReadTests {
   @Test("the statement cache starts again past its limit without finalising a statement in use")
   func statementCacheLimit() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(sql: "INSERT INTO things (id, name, amount) VALUES (1, 'a', 1), (2, 'b', 2)")
       }
       let sums = try await database.quickRead { db in
@@ -142,14 +142,14 @@ struct QuickReadTests {
   @Test("many concurrent quick reads during writes each see a whole committed state")
   func concurrentReadsSeeCommittedStates() async throws {
     try await withTemporaryDatabase(migrations: [Self.table]) { database in
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(sql: "INSERT INTO things (id, name, amount) VALUES (1, 'a', 50), (2, 'b', 50)")
       }
       // Transfers between two rows keep the sum at 100 in every committed state
       try await withThrowingTaskGroup(of: Int.self) { group in
         group.addTask {
           for step in 0..<200 {
-            try await database.pool.write { db in
+            try await database.testingPool.write { db in
               try db.execute(sql: "UPDATE things SET amount = amount - 1 WHERE id = ?", arguments: [step % 2 + 1])
               try db.execute(sql: "UPDATE things SET amount = amount + 1 WHERE id = ?", arguments: [2 - step % 2])
             }

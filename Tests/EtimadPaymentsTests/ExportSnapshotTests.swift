@@ -1,5 +1,5 @@
 import Crypto
-import EtimadKit
+@_spi(Testing) import EtimadKit
 import Foundation
 import GRDB
 import Testing
@@ -16,7 +16,7 @@ struct ExportSnapshotTests {
     let database = try EtimadDatabase(
       path: directory.appendingPathComponent("etimad.sqlite").path, migrations: PaymentsArea.migrations)
     func record(_ reference: String, paidTime: Int64) async throws {
-      try await database.pool.write { db in
+      try await database.testingPool.write { db in
         try db.execute(
           sql: """
             INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,

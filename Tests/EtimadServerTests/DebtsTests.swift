@@ -1,6 +1,6 @@
 import Etimad
 import EtimadDebts
-import EtimadKit
+@_spi(Testing) import EtimadKit
 import EtimadProtos
 import Foundation
 import GRDB
@@ -100,7 +100,7 @@ struct DebtsTests {
       // And the ledger cannot be rewritten, even from inside the daemon
       for sql in ["UPDATE debt_movements SET delta = 0", "DELETE FROM debt_movements"] {
         await #expect(throws: DatabaseError.self) {
-          try await daemon.daemon.database.pool.write { db in try db.execute(sql: sql) }
+          try await daemon.daemon.database.testingPool.write { db in try db.execute(sql: sql) }
         }
       }
     }

@@ -35,7 +35,7 @@ struct IdentityTests {
         #expect(refused?.reason == "INVALID_TOKEN")
       }
       // And the audit trail recorded the journey
-      let audit = try await daemon.daemon.database.pool.read { db in
+      let audit = try await daemon.daemon.database.read { db in
         try AuditLog.entries(db, target: "account/\(TestDaemon.citizen.idNumber)").map(\.summary)
       }
       #expect(audit.contains("registered"))
@@ -145,6 +145,16 @@ struct IdentityTests {
         #expect(reasons == ["WRONG_CODE", "WRONG_CODE", "WRONG_CODE", "WRONG_CODE", "TOO_MANY_ATTEMPTS"])
         let right = await failure { try await client.completeLogin(ticket: challenge.ticket, code: code) }
         #expect(right?.reason == "TOO_MANY_ATTEMPTS")
+        // And each counted wrong code is in the account's trail; the refusals after it are not
+        let audit = try await daemon.daemon.database.read { db in
+          try AuditLog.entries(db, target: "account/\(TestDaemon.citizen.idNumber)").map(\.summary)
+        }
+        #expect(
+          audit.filter { $0.hasPrefix("wrong one-time code") } == [
+            "wrong one-time code; 4 attempts left", "wrong one-time code; 3 attempts left",
+            "wrong one-time code; 2 attempts left", "wrong one-time code; 1 attempt left",
+            "wrong one-time code; no attempts left, code void",
+          ])
       }
     }
   }
@@ -212,7 +222,7 @@ struct IdentityTests {
         // and accepted after 15 minutes
         clock.advance(by: 15 * 60 + 1)
         try await daemon.signIn(client)
-        let audit = try await daemon.daemon.database.pool.read { db in
+        let audit = try await daemon.daemon.database.read { db in
           try AuditLog.entries(db, target: "account/\(TestDaemon.citizen.idNumber)").map(\.summary)
         }
         #expect(audit.contains("login failed; account locked for 15 minutes"))
@@ -372,7 +382,7 @@ struct IdentityTests {
           _ = try await client.startLogin(idNumber: TestDaemon.citizen.idNumber, password: TestDaemon.password)
         }
         #expect(login?.reason == "ACCOUNT_LOCKED")
-        let audit = try await daemon.daemon.database.pool.read { db in
+        let audit = try await daemon.daemon.database.read { db in
           try AuditLog.entries(db, target: "account/\(TestDaemon.citizen.idNumber)").map(\.summary)
         }
         #expect(audit.contains { $0.hasPrefix("password change refused") && $0.contains("revoked") })

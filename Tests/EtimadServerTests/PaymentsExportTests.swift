@@ -1,5 +1,5 @@
 import Etimad
-import EtimadKit
+@_spi(Testing) import EtimadKit
 import EtimadPayments
 import EtimadServer
 import Foundation
@@ -116,7 +116,7 @@ struct PaymentsExportTests {
     try await TestDaemon.with { daemon in
       // Given a service whose names an operator typed as formulas, and payments whose SADAD
       // reference begins with a dash and whose customer numbers are long or begin with zeros
-      try await daemon.daemon.database.pool.write { db in
+      try await daemon.daemon.database.testingPool.write { db in
         try PaymentsCatalogue.addService(
           db,
           .init(
@@ -164,7 +164,7 @@ struct PaymentsExportTests {
     try await TestDaemon.with { daemon in
       let passports = try await daemon.sectorAgency("PASSPORTS")
       // 4,500 payments written directly: more than two database pages of the export
-      try await daemon.daemon.database.pool.write { db in
+      try await daemon.daemon.database.testingPool.write { db in
         for index in 0..<4_500 {
           try db.execute(
             sql: """
@@ -198,7 +198,7 @@ struct PaymentsExportTests {
   func cancelMidStream() async throws {
     try await TestDaemon.with { daemon in
       let passports = try await daemon.sectorAgency("PASSPORTS")
-      try await daemon.daemon.database.pool.write { db in
+      try await daemon.daemon.database.testingPool.write { db in
         for index in 0..<20_000 {
           try db.execute(
             sql: """

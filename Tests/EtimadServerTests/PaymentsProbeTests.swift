@@ -1,4 +1,5 @@
 import Etimad
+@_spi(Testing) import EtimadKit
 import EtimadServer
 import EtimadTestSupport
 import Foundation
@@ -11,7 +12,7 @@ struct PaymentsProbeTests {
   func export() async throws {
     try await TestDaemon.with { daemon in
       _ = try await daemon.sectorAgency("PASSPORTS")
-      try await daemon.daemon.database.pool.write { db in
+      try await daemon.daemon.database.testingPool.write { db in
         for index in 0..<5_000 {
           try db.execute(
             sql: """
@@ -50,7 +51,7 @@ struct PaymentsProbeTests {
     try await TestDaemon.with { daemon in
       _ = try await daemon.sectorAgency("PASSPORTS")
       // Enough rows that the export is still streaming when the signal comes
-      try await daemon.daemon.database.pool.write { db in
+      try await daemon.daemon.database.testingPool.write { db in
         try db.execute(
           sql: """
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299999)

@@ -80,7 +80,7 @@ struct TendersTests {
           }
         }
       }
-      let audit = try await daemon.daemon.database.pool.read { db in
+      let audit = try await daemon.daemon.database.read { db in
         try AuditLog.entries(db, target: "tender/1").map(\.summary)
       }
       #expect(audit.count == 3)

@@ -1,4 +1,4 @@
-import EtimadKit
+@_spi(Testing) import EtimadKit
 import Foundation
 import GRDB
 import Testing
@@ -29,7 +29,7 @@ struct SearchIndexTests {
       path: directory.appendingPathComponent("etimad.sqlite").path,
       migrations: [Self.agencies] + TendersSchema.migrations,
       connectionSetup: TendersArea.connectionSetup, clock: ManualClock(Date(timeIntervalSince1970: TimeInterval(now))))
-    try database.pool.write { db in
+    try database.testingPool.write { db in
       for index in 0..<count {
         let fields = TenderGenerator.tender(index: index, base: now, publishOffset: -Int64(index % 30 + 1) * 86_400)
         try TendersDemo.insert(db, fields, agency: "MOH", state: .published, employee: "test", time: now)
@@ -164,7 +164,7 @@ struct SearchIndexTests {
     let path = directory + "/etimad.sqlite"
     // Given a tender whose index row holds what the index of tenders.v3 held for لإدارة (no
     // stem), and a migration table that stops at tenders.v3
-    try await database.pool.write { db in
+    try await database.testingPool.write { db in
       let fields = TenderGenerator.tender(index: 0, base: Self.now, publishOffset: -86_400)
       var named = fields
       named.name = "توريد أجهزة حاسب آلي لإدارة التعليم"

@@ -41,7 +41,8 @@ public enum AuditLog {
   }
 
   /// Appends a row for an actor that is not an RPC caller, such as the operator on the host
-  /// (`kind` "operator", `id` the user name).
+  /// (`kind` "operator", `id` the user name). Inside `EtimadDatabase.write(as:method:_:)`,
+  /// `AuditTrail.record` does this for the write's actor.
   public static func append(
     _ db: Database, kind: String, id: String, employee: String?, method: String, target: String,
     requestID: String?, peer: String, summary: String, time: Date

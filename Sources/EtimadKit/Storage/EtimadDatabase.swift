@@ -16,8 +16,16 @@ public struct Migration: Sendable {
 /// The embedded store: a GRDB `DatabasePool` in WAL mode with `synchronous=FULL` (an
 /// acknowledged payment survives a power cut) and foreign keys on. Each area hands in its
 /// named migrations; the kit's own tables (idempotency, audit) come first.
+///
+/// The pool is private: areas read through `read` and `quickRead`, and write only through
+/// the kit, so that every change is audited. An RPC's change goes through `mutate`
+/// (exactly-once, audit row, outbox, one transaction); the few writers that are not an RPC
+/// use a named method (Writes.swift): `write(as:method:_:)` for operator commands, jobs and
+/// demo data, `bookkeeping(_:_:)` for the request path's counters and delivery state, and
+/// `beginBulkLoad(as:method:audit:)` for benchmark data. All of them run their transactions
+/// through `writeTransaction`, the one place that opens a write.
 public struct EtimadDatabase: Sendable {
-  public let pool: DatabasePool
+  private let pool: DatabasePool
   public let clock: any WallClock
   /// Whether writes currently fail for lack of disk space.
   public let storage = StorageHealth()
@@ -95,6 +103,18 @@ public struct EtimadDatabase: Sendable {
   public func appliedMigrations() throws -> [String] {
     try pool.read { db in try migrator.appliedMigrations(db) }
   }
+
+  /// The one way into the writer connection after opening: `mutate`, `write(as:method:_:)`,
+  /// `bookkeeping`, each batch of a bulk load and the storage probe all run their transaction
+  /// here, so that gathering concurrent transactions into one commit (issue #18) is a change
+  /// to this function alone. A thrown error rolls the transaction back.
+  func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await pool.write(body)
+  }
+
+  /// The pool itself, for tests that must set up or inspect what no kit method writes
+  /// (`@_spi(Testing) import EtimadKit`). Prefer `read` for reads.
+  @_spi(Testing) public var testingPool: DatabasePool { pool }
 }
 
 /// The kit's own tables.

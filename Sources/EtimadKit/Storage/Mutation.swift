@@ -69,7 +69,7 @@ extension EtimadDatabase {
   ) async throws -> Response {
     let hash = try Self.requestHash(method: call.method, request: call.request)
     let now = clock.now
-    return try await pool.write { db in
+    return try await writeTransaction { db in
       let key = call.principal.key
       if let row = try Row.fetchOne(
         db,

@@ -53,9 +53,10 @@ public final class StorageHealth: Sendable {
 }
 
 extension EtimadDatabase {
-  /// A one-row write that needs a little free space, as every real write does.
+  /// A one-row write that needs a little free space, as every real write does. Not audited:
+  /// it changes no one's data (one fixed row of its own table).
   public func probeStorage() async throws {
-    try await pool.write { db in
+    try await writeTransaction { db in
       try db.execute(
         sql: "INSERT OR REPLACE INTO storage_probe (id, time) VALUES (1, ?)",
         arguments: [Int64(clock.now.timeIntervalSince1970)])

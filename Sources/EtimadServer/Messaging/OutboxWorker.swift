@@ -44,7 +44,7 @@ public struct OutboxWorker: Service {
     for message in due {
       do {
         try await gateway.send(to: message.recipient, body: message.body)
-        try await database.pool.write { db in try Outbox.markSent(db, id: message.id, now: database.clock.now) }
+        try await database.bookkeeping(.outboxDelivery) { db, now in try Outbox.markSent(db, id: message.id, now: now) }
         sent += 1
       } catch {
         let attempt = message.attempts + 1
@@ -52,8 +52,8 @@ public struct OutboxWorker: Service {
         logger.warning(
           "SMS not delivered",
           metadata: ["outbox.id": "\(message.id)", "attempt": .stringConvertible(attempt), "error": "\(error)"])
-        try await database.pool.write { db in
-          try Outbox.markFailed(db, id: message.id, error: "\(error)", retryAfter: retry, now: database.clock.now)
+        try await database.bookkeeping(.outboxDelivery) { db, now in
+          try Outbox.markFailed(db, id: message.id, error: "\(error)", retryAfter: retry, now: now)
         }
       }
     }

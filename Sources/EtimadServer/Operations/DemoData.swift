@@ -59,7 +59,10 @@ public enum DemoData {
     let administration = try AgencyAdministration(dataDirectory: dataDirectory)
     let database = administration.database
     let persons = persons()
-    try await database.pool.write { db in try CivilRegistry.save(persons, db) }
+    try await database.write(as: DemoContext.actor, method: DemoContext.method) { db, audit in
+      try CivilRegistry.save(persons, db)
+      try audit.record(target: "registry", summary: "demo civil registry: \(persons.count) persons")
+    }
     var lines = ["civil registry: \(persons.count) persons"]
     for agency in agencies {
       if try await administration.registry.agency(agency.code) == nil {
@@ -73,7 +76,7 @@ public enum DemoData {
     let hash = try hasher.hash(password)
     let chosen = Array(persons.prefix(accounts))
     let now = Date().timeIntervalSince1970
-    try await database.pool.write { db in
+    try await database.write(as: DemoContext.actor, method: DemoContext.method) { db, audit in
       for person in chosen {
         try db.execute(
           sql: """
@@ -84,6 +87,9 @@ public enum DemoData {
             person.idNumber, "\(person.nameEn.lowercased().replacingOccurrences(of: " ", with: "."))@example.sa", hash,
             now, now,
           ])
+        if db.changesCount > 0 {
+          try audit.record(target: "account/\(person.idNumber)", summary: "demo account signed up")
+        }
       }
     }
     let demo = DemoContext(

@@ -38,6 +38,6 @@ final class Counter: Sendable {
 extension EtimadDatabase {
   /// The number of rows in `table`, read back from the file.
   func count(_ table: String) async throws -> Int {
-    try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
   }
 }

@@ -23,7 +23,10 @@ extension TestDaemon {
   }()
 
   func seedRegistry(_ persons: [Person] = [TestDaemon.citizen, TestDaemon.resident]) async throws {
-    try await daemon.database.pool.write { db in try CivilRegistry.save(persons, db) }
+    try await daemon.database.write(as: .operator("tests"), method: "etimadd registry import") { db, audit in
+      try CivilRegistry.save(persons, db)
+      try audit.record(target: "registry", summary: "imported \(persons.count) persons")
+    }
   }
 
   var smsLog: String { dataDirectory + "/sms.log" }
