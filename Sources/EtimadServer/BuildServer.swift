@@ -36,7 +36,7 @@ public func buildServer(
 
   let database = try EtimadDatabase(
     path: config.dataDirectory + "/etimad.sqlite", migrations: ServiceAreasCatalog.migrations,
-    connectionSetup: ServiceAreasCatalog.connectionSetup, clock: clock)
+    connectionSetup: ServiceAreasCatalog.connectionSetup, clock: clock, groupCommit: config.groupCommit == "on")
   let secret = try ServerSecret.loadOrCreate(path: config.dataDirectory + "/server.key")
   let identityStore = IdentityStore(database: database, codeKey: secret.key(for: "one-time-codes"))
   let agencies = AgencyRegistry(database: database)
@@ -105,7 +105,9 @@ public func buildServer(
   var metrics: MetricsEndpoint?
   var metricsPort: Int?
   if config.metricsPort >= 0 {
-    let endpoint = MetricsEndpoint(registry: registry, host: config.metricsHost, port: config.metricsPort)
+    let endpoint = MetricsEndpoint(
+      registry: registry, host: config.metricsHost, port: config.metricsPort,
+      refresh: CommitGauges(registry: registry, database: database).refresh)
     do {
       metricsPort = try await endpoint.bind()
     } catch {

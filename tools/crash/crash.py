@@ -17,7 +17,7 @@ a random moment, restarts it on the same data directory and verifies:
 
     tools/crash/crash.py                         # 20 cycles, .build/release/etimadd if built
     tools/crash/crash.py --cycles 3 --bin .build/debug/etimadd
-    tools/crash/crash.py --serve-arg=--group-commit --serve-arg=off
+    tools/crash/crash.py --group-commit off     # each write commits alone
 
 Needs grpcio and grpcio-tools (Tests/Interop/python/requirements.txt). Exits 1 on any loss,
 duplicate or broken invariant, after printing a summary line.
@@ -68,11 +68,12 @@ class Journal:
 class Daemon:
     """etimadd serve on ephemeral ports over a data directory; killed or stopped by the tester."""
 
-    def __init__(self, binary: str, data_dir: Path, serve_args: list[str]) -> None:
+    def __init__(self, binary: str, data_dir: Path, serve_args: list[str], group_commit: str = "on") -> None:
         command = [binary, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--public-port", "0",
                    "--agency-port", "0", "--metrics-port", "-1", "--log-level", "warning", *serve_args]
+        env = {**os.environ, "ETIMAD_GROUP_COMMIT": group_commit}
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, errors="replace")
+                                        stderr=subprocess.PIPE, text=True, errors="replace", env=env)
         self.pipes = conftest._Pipes(self.process)
         ready = conftest._wait_for_ready_line(self.process, self.pipes)
         self.agency_port = int(ready["agency"].rsplit(":", 1)[1])
@@ -124,7 +125,7 @@ class Tester:
                               text=True, env=env, check=True)
         _, accounts, _ = conftest._parse_demo_output(demo.stdout)
         self.debtor = accounts[0]
-        daemon = Daemon(self.args.bin, self.data_dir, self.args.serve_arg)
+        daemon = Daemon(self.args.bin, self.data_dir, self.args.serve_arg, self.args.group_commit)
         try:
             with daemon.channel(self.data_dir, DEBTS_AGENCY) as channel:
                 debts = self.dgrpc.DebtServiceStub(channel)
@@ -207,6 +208,9 @@ class Tester:
                     return
                 with journal.lock:
                     journal.acked.append((name, request, answer.SerializeToString(deterministic=True)))
+                    # New payments become targets of movements too (and of the ledger checks)
+                    if name == "payments.RecordPayment":
+                        self.payment_ids.append(answer.payment.payment_id)
         finally:
             debts_channel.close()
             payments_channel.close()
@@ -285,7 +289,7 @@ class Tester:
         started = time.monotonic()
         self.seed()
         for cycle in range(1, self.args.cycles + 1):
-            daemon = Daemon(self.args.bin, self.data_dir, self.args.serve_arg)
+            daemon = Daemon(self.args.bin, self.data_dir, self.args.serve_arg, self.args.group_commit)
             journal, stop = Journal(), threading.Event()
             writers = [threading.Thread(target=self.writer, args=(daemon, journal, stop, self.random.random()))
                        for _ in range(self.args.writers)]
@@ -300,7 +304,7 @@ class Tester:
             stop.set()
             for thread in writers:
                 thread.join(CALL_TIMEOUT_S + 10)
-            restarted = Daemon(self.args.bin, self.data_dir, self.args.serve_arg)
+            restarted = Daemon(self.args.bin, self.data_dir, self.args.serve_arg, self.args.group_commit)
             try:
                 # Every acknowledged write of this cycle, and a sample of the earlier ones
                 earlier = self.random.sample(self.all_acked, min(len(self.all_acked), 200))
@@ -314,7 +318,7 @@ class Tester:
             self.counts["refused"] += journal.refused
             print(f"cycle {cycle}: acked {len(journal.acked)}, answer lost {len(journal.unknown)}, "
                   f"refused {journal.refused}; problems so far {len(self.problems)}", flush=True)
-        final = Daemon(self.args.bin, self.data_dir, self.args.serve_arg)
+        final = Daemon(self.args.bin, self.data_dir, self.args.serve_arg, self.args.group_commit)
         code = final.stop()
         if code != 0:
             self.problems.append(f"the daemon exited {code} after SIGTERM")
@@ -326,7 +330,7 @@ class Tester:
         duplicated = sum(1 for p in self.problems if p.startswith("DUPLICATE"))
         for problem in self.problems[:50]:
             print("PROBLEM:", problem)
-        print(f"crash test: {self.args.cycles} cycles, acked {self.counts['acked']}, "
+        print(f"crash test (group commit {self.args.group_commit}): {self.args.cycles} cycles, acked {self.counts['acked']}, "
               f"replayed {self.counts['replayed']}, answer lost in the kill {self.counts['unknown']}, "
               f"refused {self.counts['refused']}, lost {lost}, duplicated {duplicated}, "
               f"other problems {len(self.problems) - lost - duplicated}, integrity {integrity}, "
@@ -357,6 +361,7 @@ def main() -> int:
     parser.add_argument("--max-delay", type=float, default=1.5, help="longest wait after that, in seconds")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--serve-arg", action="append", default=[], help="an extra flag for etimadd serve")
+    parser.add_argument("--group-commit", choices=["on", "off"], default="on", help="the daemon's group_commit")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
     stubs = tempfile.mkdtemp(prefix="etimad-crash-stubs-")

@@ -31,6 +31,8 @@ public struct EtimadDatabase: Sendable {
   public let storage = StorageHealth()
   private let migrator: DatabaseMigrator
   private let readers: ReaderGate
+  /// Gathers concurrent writes into one commit; nil when group commit is off.
+  private let groupCommit: GroupCommit?
   @usableFromInline let quickReads: QuickReads
 
   /// Concurrent readers of the pool; reads beyond it wait in `read` without holding a thread.
@@ -41,8 +43,12 @@ public struct EtimadDatabase: Sendable {
   public typealias ConnectionSetup = @Sendable (OpaquePointer) throws -> Void
 
   /// Opens (creating if needed) the database file and applies every pending migration.
+  /// With `groupCommit` (the default) concurrent writes share one transaction and one fsync
+  /// (GroupCommit.swift); without it each write commits alone.
   public init(
-    path: String, migrations: [Migration], connectionSetup: [ConnectionSetup] = [], clock: any WallClock = SystemClock()
+    path: String, migrations: [Migration], connectionSetup: [ConnectionSetup] = [],
+    clock: any WallClock = SystemClock(),
+    groupCommit: Bool = true
   ) throws {
     var config = Configuration()
     config.foreignKeysEnabled = true
@@ -56,8 +62,17 @@ public struct EtimadDatabase: Sendable {
     self.pool = try DatabasePool(path: path, configuration: config)
     // Turning WAL on, GRDB sets synchronous=NORMAL on the writer after prepareDatabase ran:
     // set FULL again on the writer, the one connection that commits.
-    try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    // and read it back: an acknowledged write must be on disk, so refuse to open otherwise.
+    let synchronous = try pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+      return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+    }
+    guard synchronous == 2 else { throw SynchronousNotFull(found: synchronous) }
     self.clock = clock
+    let pool = self.pool
+    self.groupCommit =
+      groupCommit
+      ? GroupCommit { block in try await pool.writeWithoutTransaction { db in try block(db) } } : nil
     self.readers = ReaderGate(permits: Self.readerCount)
     self.quickReads = QuickReads(path: path, limit: Self.readerCount, setup: connectionSetup)
     self.migrator = Self.migrator(migrations)
@@ -109,12 +124,25 @@ public struct EtimadDatabase: Sendable {
   /// here, so that gathering concurrent transactions into one commit (issue #18) is a change
   /// to this function alone. A thrown error rolls the transaction back.
   func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    try await pool.write(body)
+    if let groupCommit { return try await groupCommit.write(body) }
+    return try await pool.write(body)
   }
+
+  /// Commits, writes committed and the median writes per commit since the start (nil when
+  /// group commit is off): the metrics endpoint shows them.
+  public var commitFigures: (commits: Int, writes: Int, medianBatch: Int)? { groupCommit?.statistics.summary }
 
   /// The pool itself, for tests that must set up or inspect what no kit method writes
   /// (`@_spi(Testing) import EtimadKit`). Prefer `read` for reads.
   @_spi(Testing) public var testingPool: DatabasePool { pool }
+}
+
+/// The writer connection did not keep `synchronous=FULL`.
+public struct SynchronousNotFull: Error, CustomStringConvertible {
+  public let found: Int?
+  public var description: String {
+    "SQLite kept synchronous=\(found.map(String.init) ?? "unknown") instead of FULL (2); refusing to serve writes that a power cut could lose"
+  }
 }
 
 /// The kit's own tables.

@@ -54,6 +54,9 @@ public struct ServerConfig: Sendable, Equatable {
   public var smsHTTPToken = ""
   /// Days an instalment may stay unpaid past its due date before its plan is DEFAULTED.
   public var instalmentGraceDays = 30
+  /// `on`: concurrent writes share one SQLite transaction and one fsync (each in a savepoint
+  /// of its own, answered after the commit); `off`: each write commits alone.
+  public var groupCommit = "on"
 
   public init() {}
 
@@ -86,6 +89,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var smsHTTPURL: String?
     public var smsHTTPToken: String?
     public var instalmentGraceDays: Int?
+    public var groupCommit: String?
 
     public init() {}
 
@@ -114,6 +118,7 @@ public struct ServerConfig: Sendable, Equatable {
       case smsHTTPURL = "sms_http_url"
       case smsHTTPToken = "sms_http_token"
       case instalmentGraceDays = "instalment_grace_days"
+      case groupCommit = "group_commit"
     }
 
     /// Reads a JSON file whose keys are the snake_case names above; unknown keys are refused,
@@ -184,6 +189,7 @@ public struct ServerConfig: Sendable, Equatable {
       layer.smsHTTPURL = env["ETIMAD_SMS_HTTP_URL"]
       layer.smsHTTPToken = env["ETIMAD_SMS_HTTP_TOKEN"]
       layer.instalmentGraceDays = try int("ETIMAD_INSTALMENT_GRACE_DAYS")
+      layer.groupCommit = env["ETIMAD_GROUP_COMMIT"]
       return layer
     }
   }
@@ -212,6 +218,7 @@ public struct ServerConfig: Sendable, Equatable {
     if let value = layer.signInRatePerPeer { config.signInRatePerPeer = value }
     if let value = layer.signInRatePerID { config.signInRatePerID = value }
     if let value = layer.smsGateway { config.smsGateway = value }
+    if let value = layer.groupCommit { config.groupCommit = value }
     if let value = layer.smsHTTPURL { config.smsHTTPURL = value }
     if let value = layer.smsHTTPToken { config.smsHTTPToken = value }
     if let value = layer.instalmentGraceDays { config.instalmentGraceDays = value }
@@ -290,6 +297,9 @@ public struct ServerConfig: Sendable, Equatable {
       }
       if smsHTTPToken.isEmpty { problems.append("sms_gateway http needs sms_http_token (ETIMAD_SMS_HTTP_TOKEN)") }
     default: problems.append("sms_gateway must be file or http, not '\(smsGateway)'")
+    }
+    if !["on", "off"].contains(groupCommit) {
+      problems.append("group_commit must be on or off, not '\(groupCommit)'")
     }
     if !problems.isEmpty { throw ConfigError(problems.joined(separator: "\n")) }
   }
