@@ -22,11 +22,14 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
   @Option(name: .customShort("n"), help: "Calls to make (after the warm-up).") var total = 10_000
   @Option(name: .customShort("c"), help: "Calls in flight at once.") var concurrency = 64
   @Option(help: "Calls made first and not counted.") var warmup = 200
+  @Option(help: "Open loop: calls per second, each timed from when it was due (at most -c in flight).")
+  var rate: Double?
 
   func validate() throws {
     guard total > 0, concurrency > 0, warmup >= 0, debtCount > 0 else {
       throw ValidationError("-n, -c and --debt-count must be positive")
     }
+    if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
   }
 
   func run() async throws {
@@ -34,7 +37,7 @@ struct DebtsPayBenchCommand: AsyncParsableCommand {
     let options = connection.callOptions()
     try await connection.checkReachable()
     let (first, count) = (firstDebt, debtCount)
-    let plan = LoadPlan(total: total, duration: nil, concurrency: concurrency, warmup: warmup, rate: nil)
+    let plan = LoadPlan(total: total, duration: nil, concurrency: concurrency, warmup: warmup, rate: rate)
     let report = try await EtimadClient.withClient(try connection.clientConfiguration()) { client in
       let counter = Counter()
       let call: @Sendable () async -> RPCError.Code? = {

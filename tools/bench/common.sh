@@ -20,15 +20,41 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # serve: starts the daemon on $tmp/data (loopback, ports chosen by the system, warnings only),
-# waits for its ready line and sets $daemon (its pid), $public and $agency (host:port each).
+# waits for its ready line and sets $daemon (its pid), $public, $agency and $metrics (host:port
+# each). A command in the array SERVE_WRAPPER (such as strace) runs the daemon if set; $daemon
+# is then the daemon's own pid, $wrapper the wrapper's.
+SERVE_WRAPPER=()
+wrapper=
 serve() {
-  "$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 --metrics-port -1 \
-    --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
+  "${SERVE_WRAPPER[@]}" "$ETIMADD" serve --data-dir "$tmp/data" --host 127.0.0.1 --public-port 0 --agency-port 0 \
+    --metrics-port 0 --log-level warning >"$tmp/serve.out" 2>"$tmp/serve.err" &
   daemon=$!
+  wrapper=
   for _ in $(seq 1 300); do grep -q '^etimadd ready' "$tmp/serve.out" && break; sleep 0.1; done
+  if [[ ${#SERVE_WRAPPER[@]} -gt 0 ]]; then
+    wrapper=$daemon
+    daemon=$(pgrep -n -f "$ETIMADD serve --data-dir $tmp/data")
+  fi
   public=$(sed -n 's/^etimadd ready public=\([^ ]*\).*/\1/p' "$tmp/serve.out")
   agency=$(sed -n 's/^etimadd ready .* agency=\([^ ]*\).*/\1/p' "$tmp/serve.out")
+  metrics=$(sed -n 's/^etimadd ready .* metrics=\([^ ]*\).*/\1/p' "$tmp/serve.out")
   [[ -n $public && -n $agency ]] || { cat "$tmp/serve.err"; exit 1; }
+}
+
+# stop: SIGTERM to the daemon; waits for it (and its wrapper) to exit.
+stop() {
+  kill -TERM "$daemon" 2>/dev/null || true
+  while kill -0 "$daemon" 2>/dev/null; do sleep 0.1; done
+  [[ -n $wrapper ]] && wait "$wrapper" 2>/dev/null || true
+  daemon=
+}
+
+# metric NAME: the value of a gauge or counter on the daemon's metrics endpoint.
+metric() {
+  python3 -c 'import sys, urllib.request
+for line in urllib.request.urlopen(sys.argv[1]).read().decode().splitlines():
+    if line.split(" ")[0] == sys.argv[2]: print(int(float(line.split(" ")[1]))); break
+else: print(0)' "http://$metrics/metrics" "$1"
 }
 
 # The grpc-go load client (tools/go, built here once): it spends ~1/3 of the probe's CPU per

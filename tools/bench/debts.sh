@@ -6,7 +6,12 @@
 # - RecordPayment at 64 concurrent on the agency port (mutual TLS), every call a distinct SADAD
 #   payment (fresh request_id and reference: a real write transaction with synchronous=FULL),
 #   next to the plain single-row SQLite commit rate (WAL, synchronous=FULL) measured on the
-#   same file system by this script.
+#   same file system by this script;
+# - the group commit A/B: the same RecordPayment load on a daemon with group_commit off, then
+#   on, each run under `strace -f --seccomp-bpf -c -e trace=fsync,fdatasync` (only those calls
+#   stop the daemon) to count fsyncs per acknowledged write, with the median batch size from
+#   the metrics endpoint; then each open loop at AB_RATE calls/s (p99 with queueing).
+#   Targets: on >= 3x off, on >= 0.6x GetDebt calls/s.
 #
 #   tools/bench/debts.sh                       # builds the release daemon and probe first
 #   SKIP_BUILD=1 N=20000 PAYMENTS=5000 tools/bench/debts.sh
@@ -40,7 +45,7 @@ probe=("$PROBE" bench --addr "localhost:${public##*:}" --tls-ca-cert "$tmp/data/
 echo
 echo "etimad-probe bench, 64 concurrent, $N calls each:"
 health=$("${probe[@]}" grpc.health.v1.Health/Check)
-getdebt=$("${probe[@]}" etimad.debts.v1.DebtService/GetDebt -d "{\"debtId\": \"$debt\"}" \
+getdebt_probe=$("${probe[@]}" etimad.debts.v1.DebtService/GetDebt -d "{\"debtId\": \"$debt\"}" \
   -H "authorization: Bearer $token")
 whoami=$("${probe[@]}" etimad.identity.v1.IdentityService/WhoAmI -H "authorization: Bearer $token")
 health2=$("${probe[@]}" grpc.health.v1.Health/Check)
@@ -70,7 +75,7 @@ PY
 # file system), and into a fresh empty file (fsync of a tiny file is often much cheaper).
 commits=$(commit_rate "$tmp/reference.sqlite")
 fresh=$(commit_rate "$tmp/fresh.sqlite")
-python3 - "$health" "$getdebt" "$whoami" "$health2" "$payments" "$commits" "$fresh" <<'PY'
+python3 - "$health" "$getdebt_probe" "$whoami" "$health2" "$payments" "$commits" "$fresh" <<'PY'
 import json, sys
 h, g, w, h2, p = (json.loads(a) for a in sys.argv[1:6])
 commits, fresh = float(sys.argv[6]), float(sys.argv[7])
@@ -96,3 +101,46 @@ getdebt=(-method /etimad.debts.v1.DebtService/GetDebt -H "authorization: Bearer 
   -data-hex "$(python3 tools/bench/proto_hex.py etimad.debts.v1.GetDebtRequest "{\"debtId\": \"$debt\"}")")
 lg_versus "GetDebt (owner)" "${getdebt[@]}"
 echo "  targets: GetDebt >= 0.70x Health/Check calls/s, p99 <= 5 ms"
+
+# The group commit A/B (see the top of this file).
+AB_RATE=${AB_RATE:-1000}
+getdebt_rps=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$getdebt_probe")
+ab_results=()
+for mode in off on; do
+  stop
+  ETIMAD_GROUP_COMMIT=$mode SERVE_WRAPPER=(strace -f --seccomp-bpf -c -e trace=fsync,fdatasync -o "$tmp/strace.$mode")
+  export ETIMAD_GROUP_COMMIT
+  serve
+  SERVE_WRAPPER=()
+  unset ETIMAD_GROUP_COMMIT
+  pay=("$PROBE" debts-pay-bench --addr "localhost:${agency##*:}" --tls-ca-cert "$tmp/data/tls/ca.pem"
+    --tls-client-cert "$tmp/data/agencies/MOF.pem" --tls-client-key "$tmp/data/agencies/MOF-key.pem"
+    -H "x-etimad-employee: bench" --first-debt "$first" --debt-count 1000 --format json)
+  closed=$("${pay[@]}" -n "$PAYMENTS" -c 64)
+  opened=$("${pay[@]}" -n $((AB_RATE * 8)) -c 64 --rate "$AB_RATE")
+  median=$(metric etimad_db_commit_batch_median)
+  commits=$(metric etimad_db_commits)
+  writes=$(metric etimad_db_committed_writes)
+  stop
+  fsyncs=$(awk '$NF == "total" { print $4 }' "$tmp/strace.$mode")
+  ab_results+=("$closed" "$opened" "${median:-0}" "${commits:-0}" "${writes:-0}" "${fsyncs:-0}")
+done
+echo
+echo "Group commit A/B: RecordPayment, 64 concurrent, $PAYMENTS payments; then open loop at $AB_RATE calls/s for 8 s:"
+python3 - "$getdebt_rps" "$PAYMENTS" "$AB_RATE" "${ab_results[@]}" <<'PY'
+import json, sys
+getdebt, payments, rate = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rows = {}
+for i, mode in enumerate(("off", "on")):
+    c, o, median, commits, writes, fsyncs = sys.argv[4 + 6 * i: 10 + 6 * i]
+    c, o = json.loads(c), json.loads(o)
+    # Both runs' calls, and their 200-call warm-ups, which write too
+    acked = c["calls"] - sum(c["errors"].values()) + o["calls"] - sum(o["errors"].values()) + 400
+    rows[mode] = c
+    batch = f"median batch {median}, {int(writes) / max(int(commits), 1):.1f} writes/commit" if mode == "on" else "one commit per write"
+    print(f"  group commit {mode:3}  {c['rps']:8.0f} calls/s ({c['rps'] / getdebt:.2f}x GetDebt)  p99 {c['p99_ms']:7.2f} ms"
+          f"  errors {sum(c['errors'].values())}  | open loop {rate}/s: p50 {o['p50_ms']:.2f} ms p99 {o['p99_ms']:.2f} ms"
+          f" errors {sum(o['errors'].values())}  | {int(fsyncs) / max(acked, 1):.2f} fsync/write  ({batch})")
+print(f"  on / off {rows['on']['rps'] / rows['off']['rps']:.2f}x (target >= 3x); on / GetDebt"
+      f" {rows['on']['rps'] / getdebt:.2f}x (target >= 0.6x)")
+PY
