@@ -258,6 +258,9 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        // A raw HTTP/2 peer that breaks the rules grpc clients keep (FrameGuardTests).
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ]
     ),
   ],
