@@ -136,6 +136,7 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ]
     ),
     // The client library apps embed.
@@ -258,6 +259,9 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        // A raw HTTP/2 peer that breaks the rules grpc clients keep (FrameGuardTests).
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOHPACK", package: "swift-nio-http2"),
       ]
     ),
   ],

@@ -10,6 +10,8 @@ import GRPCNIOTransportCore
 import GRPCNIOTransportHTTP2
 import Logging
 import NIOCore
+import NIOHPACK
+import NIOHTTP2
 import Prometheus
 
 /// Builds the daemon from its configuration: prepares the data directory (database, TLS
@@ -171,16 +173,42 @@ extension ServerConfig {
     transport.connection.maxAge = duration(connectionMaxAgeSeconds)
     transport.connection.maxGraceTime = duration(connectionMaxAgeGraceSeconds)
     let handshake = TimeAmount.milliseconds(Int64(handshakeTimeoutSeconds * 1000))
+    let streams = maxConcurrentStreams
     transport.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
-      HandshakeDeadlineHandler.install(on: channel, deadline: handshake)
+      HandshakeDeadlineHandler.install(on: channel, deadline: handshake).flatMapThrowing {
+        try HiddenSettingsHandler.install(
+          on: channel, looseSettings: Self.internalHTTP2Settings(maxConcurrentStreams: streams),
+          streams: StreamBudget(limit: streams))
+      }
     }
     let limits = requestSizeLimits
     transport.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
       stream.eventLoop.makeCompletedFuture {
-        try stream.pipeline.syncOperations.addHandler(OversizeMessageHandler(limits: limits), position: .first)
+        let operations = stream.pipeline.syncOperations
+        try operations.addHandler(OversizeMessageHandler(limits: limits), position: .first)
+        let connection = try stream.parent!.pipeline.syncOperations.handler(type: HiddenSettingsHandler.self)
+        try operations.addHandler(
+          StreamAdmissionHandler(budget: connection.streams, maxHeaderListSize: Self.advertisedMaxHeaderListSize),
+          position: .first)
       }
     }
     return transport
+  }
+
+  /// SETTINGS_MAX_HEADER_LIST_SIZE as the transport advertises it (NIOHPACK's default, 16 KiB).
+  static let advertisedMaxHeaderListSize = HPACKDecoder.defaultMaxHeaderListSize
+
+  /// The limits NIOHTTP2 itself enforces, above the advertised ones: what lies between is
+  /// refused one stream at a time by `StreamAdmissionHandler`; only beyond these does NIOHTTP2
+  /// close the connection. The stream margin exceeds the streams one 64 KiB read can open (a
+  /// new stream costs at least 9 bytes) before the refusals of the read take effect; the
+  /// header list ceiling bounds what NIOHTTP2 decodes (it also takes at most 5 CONTINUATION
+  /// frames, so about 96 KiB encoded).
+  static func internalHTTP2Settings(maxConcurrentStreams: Int) -> HTTP2Settings {
+    [
+      HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams + 10_000),
+      HTTP2Setting(parameter: .maxHeaderListSize, value: 256 << 10),
+    ]
   }
 
   /// `max_request_bytes` for every method; none takes more yet (uploads will).
