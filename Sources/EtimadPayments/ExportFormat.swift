@@ -4,7 +4,8 @@ public protocol ExportRowSource {
   var id: Int64 { get }
   var paidTime: Int64 { get }
   var amount: Int64 { get }
-  var state: Int { get }
+  /// Nil for a state this version does not know (written as UNSPECIFIED).
+  var state: PaymentState? { get }
   /// Text field `field` (see `ExportWriter.textFields`) as UTF-8.
   func withText<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R
 }
@@ -14,11 +15,11 @@ public struct ExportRow: ExportRowSource, Sendable, Hashable {
   public var id: Int64
   public var paidTime: Int64
   public var amount: Int64
-  public var state: Int
+  public var state: PaymentState?
   /// In the order of `ExportWriter.textFields`.
   public var texts: [String]
 
-  public init(id: Int64, paidTime: Int64, amount: Int64, state: Int, texts: [String]) {
+  public init(id: Int64, paidTime: Int64, amount: Int64, state: PaymentState?, texts: [String]) {
     self.id = id
     self.paidTime = paidTime
     self.amount = amount
@@ -50,12 +51,12 @@ public struct ExportWriter: Sendable {
   public static let textFields = Array(columns[2...9])
 
   static let jsonKeys: [[UInt8]] = textFields.map { Array(#",""#.utf8) + Array($0.utf8) + Array(#"":""#.utf8) }
-  static let stateNames: [[UInt8]] = (0...5).map { Array((PaymentState(rawValue: $0)?.name ?? "UNSPECIFIED").utf8) }
+  /// The states' names, in `PaymentState.allCases` order, then the name of an unknown state.
+  static let stateNames: [[UInt8]] = PaymentState.allCases.map { Array($0.name.utf8) } + [Array("UNSPECIFIED".utf8)]
   /// A CSV with Arabic headers is for people: states and ID types are named in Arabic too
   /// (JSON Lines, for programs, keeps the codes).
-  static let arabicStateNames: [[UInt8]] = (0...5).map {
-    Array((PaymentState(rawValue: $0)?.arabicName ?? "غير محددة").utf8)
-  }
+  static let arabicStateNames: [[UInt8]] =
+    PaymentState.allCases.map { Array($0.arabicName.utf8) } + [Array("غير محددة".utf8)]
   static let arabicTypeNames: [(code: [UInt8], name: [UInt8])] = [
     ("NATIONAL_ID", "هوية وطنية"), ("IQAMA", "إقامة"), ("BORDER_NUMBER", "رقم حدود"),
   ].map { (Array($0.utf8), Array($1.utf8)) }
@@ -91,7 +92,7 @@ public struct ExportWriter: Sendable {
   /// Appends one row.
   public func append<Row: ExportRowSource>(_ row: Row, to out: inout [UInt8]) {
     let names = format == .csv && arabic ? Self.arabicStateNames : Self.stateNames
-    let state = row.state >= 0 && row.state < names.count ? names[row.state] : names[0]
+    let state = names[row.state?.position ?? PaymentState.allCases.count]
     switch format {
     case .csv:
       Self.decimal(row.id, into: &out)
@@ -284,5 +285,27 @@ public struct ExportWriter: Sendable {
     let day = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
     let month = Int(mp < 10 ? mp + 3 : mp - 9)
     return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+  }
+}
+
+extension PaymentState {
+  /// The position in `allCases`.
+  var position: Int {
+    switch self {
+    case .paid: 0
+    case .consumed: 1
+    case .cancelled: 2
+    case .refundRequested: 3
+    case .refunded: 4
+    }
+  }
+
+  static let codeBytes: [(code: [UInt8], state: PaymentState)] = allCases.map { (Array($0.rawValue.utf8), $0) }
+
+  /// The state whose stored code these UTF-8 bytes are (no String made: an export reads one
+  /// per row).
+  init?(code bytes: UnsafeBufferPointer<UInt8>) {
+    guard let match = Self.codeBytes.first(where: { $0.code.elementsEqual(bytes) }) else { return nil }
+    self = match.state
   }
 }

@@ -28,10 +28,17 @@ public struct PaymentBalance: Sendable, Hashable {
   /// Cancelled, not requested back and not refunded.
   public var refundable: Int64 { cancelled - refundPending - refunded }
 
-  /// Whether the parts add up to what was paid and none is negative.
+  /// Whether the parts add up to what was paid and none is negative (a sum that would
+  /// overflow does not add up).
   public var addsUp: Bool {
-    let parts = [available, refundable, refundPending, consumed, refunded]
-    return parts.allSatisfy { $0 >= 0 } && parts.reduce(0, +) == paid
+    let stored = [paid, consumed, cancelled, refundPending, refunded]
+    guard stored.allSatisfy({ $0 >= 0 }),
+      let used = try? Halalas.sum([consumed, cancelled].map(Halalas.init)), used.value <= paid,
+      let settled = try? Halalas.sum([refundPending, refunded].map(Halalas.init)), settled.value <= cancelled
+    else { return false }
+    // With every part within its source, available and refundable cannot overflow.
+    let parts = [available, refundable, refundPending, consumed, refunded].map(Halalas.init)
+    return (try? Halalas.sum(parts))?.value == paid
   }
 
   /// A change to a payment's balance.
@@ -44,7 +51,7 @@ public struct PaymentBalance: Sendable, Hashable {
     /// A refund the sector made without a request (from the refundable amount).
     case refundDirectly(Int64)
 
-    var amount: Int64 {
+    public var amount: Int64 {
       switch self {
       case .consume(let a), .cancel(let a), .requestRefund(let a), .completeRefund(let a), .rejectRefund(let a),
         .refundDirectly(let a):
@@ -59,33 +66,41 @@ public struct PaymentBalance: Sendable, Hashable {
     case notPositive
     /// More than the part it comes from (`limit` halalas are left there).
     case exceeds(limit: Int64)
+    /// A sum past what 64 bits hold (only a damaged stored balance gets there).
+    case overflow
   }
 
-  /// The balance after `change`, or the reason it cannot be made.
+  /// The balance after `change`, or the reason it cannot be made. Every sum is checked.
   public func applying(_ change: Change) throws(Problem) -> PaymentBalance {
     let amount = change.amount
     guard amount > 0 else { throw .notPositive }
+    func plus(_ a: Int64, _ b: Int64) throws(Problem) -> Int64 {
+      do { return try Halalas(a).adding(Halalas(b)).value } catch { throw .overflow }
+    }
+    func minus(_ a: Int64, _ b: Int64) throws(Problem) -> Int64 {
+      do { return try Halalas(a).subtracting(Halalas(b)).value } catch { throw .overflow }
+    }
     var next = self
     switch change {
     case .consume:
       guard amount <= available else { throw .exceeds(limit: available) }
-      next.consumed += amount
+      next.consumed = try plus(consumed, amount)
     case .cancel:
       guard amount <= available else { throw .exceeds(limit: available) }
-      next.cancelled += amount
+      next.cancelled = try plus(cancelled, amount)
     case .requestRefund:
       guard amount <= refundable else { throw .exceeds(limit: refundable) }
-      next.refundPending += amount
+      next.refundPending = try plus(refundPending, amount)
     case .completeRefund:
       guard amount <= refundPending else { throw .exceeds(limit: refundPending) }
-      next.refundPending -= amount
-      next.refunded += amount
+      next.refundPending = try minus(refundPending, amount)
+      next.refunded = try plus(refunded, amount)
     case .rejectRefund:
       guard amount <= refundPending else { throw .exceeds(limit: refundPending) }
-      next.refundPending -= amount
+      next.refundPending = try minus(refundPending, amount)
     case .refundDirectly:
       guard amount <= refundable else { throw .exceeds(limit: refundable) }
-      next.refunded += amount
+      next.refunded = try plus(refunded, amount)
     }
     return next
   }
@@ -111,24 +126,16 @@ public struct PaymentBalance: Sendable, Hashable {
   }
 }
 
-/// A payment's state; the stored value is `rawValue` (the wire enum's number).
-public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
-  case paid = 1
-  case consumed = 2
-  case cancelled = 3
-  case refundRequested = 4
-  case refunded = 5
+/// A payment's state, stored as its code (`rawValue`), a stable text.
+public enum PaymentState: String, Sendable, Hashable, CaseIterable {
+  case paid = "PAID"
+  case consumed = "CONSUMED"
+  case cancelled = "CANCELLED"
+  case refundRequested = "REFUND_REQUESTED"
+  case refunded = "REFUNDED"
 
-  /// The name used in exports.
-  public var name: String {
-    switch self {
-    case .paid: "PAID"
-    case .consumed: "CONSUMED"
-    case .cancelled: "CANCELLED"
-    case .refundRequested: "REFUND_REQUESTED"
-    case .refunded: "REFUNDED"
-    }
-  }
+  /// The name used in exports (the code).
+  public var name: String { rawValue }
 
   /// The name a CSV export with Arabic headers shows.
   public var arabicName: String {
@@ -142,12 +149,19 @@ public enum PaymentState: Int, Sendable, Hashable, CaseIterable {
   }
 }
 
-/// What a ledger movement did; the stored value is `rawValue` (the wire enum's number).
-public enum MovementKind: Int, Sendable, Hashable {
-  case paid = 1
-  case consumed = 2
-  case cancelled = 3
-  case refundRequested = 4
-  case refunded = 5
-  case refundRejected = 6
+/// What a ledger movement did, stored as its code (`rawValue`), a stable text.
+public enum MovementKind: String, Sendable, Hashable, CaseIterable {
+  case paid = "PAID"
+  case consumed = "CONSUMED"
+  case cancelled = "CANCELLED"
+  case refundRequested = "REFUND_REQUESTED"
+  case refunded = "REFUNDED"
+  case refundRejected = "REFUND_REJECTED"
+}
+
+/// Where a refund request stands, stored as its code (`rawValue`), a stable text.
+public enum RefundState: String, Sendable, Hashable, CaseIterable {
+  case pending = "PENDING"
+  case completed = "COMPLETED"
+  case rejected = "REJECTED"
 }

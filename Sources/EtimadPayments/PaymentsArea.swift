@@ -10,10 +10,11 @@ public enum PaymentsArea {
   public static let migrations: [Migration] = PaymentsSchema.migrations
 
   public static func make(_ context: AreaContext) throws -> ServiceArea {
-    let store = PaymentsStore(
-      database: context.database, paging: Paging(key: context.secret.key(for: "payments-page-tokens")))
+    let service = PaymentsService(
+      store: PaymentsStore(database: context.database),
+      paging: Paging(key: context.secret.key(for: "payments-page-tokens")))
     return ServiceArea(
-      services: [PaymentsService(store: store)], serviceNames: [PaymentsAccess.service], rules: PaymentsAccess.rules)
+      services: [service], serviceNames: [PaymentsAccess.service], rules: PaymentsAccess.rules)
   }
 
   /// Seeds the demo data; returns lines for `etimadd demo` to print.

@@ -43,7 +43,7 @@ public enum PaymentsBenchSeed {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let movement = try db.makeStatement(
-          sql: "INSERT INTO payment_movements (payment_id, kind, amount, time) VALUES (?, 1, ?, ?)")
+          sql: "INSERT INTO payment_movements (payment_id, kind, amount, time) VALUES (?, 'PAID', ?, ?)")
         for offset in 0..<count {
           let index = done + offset
           let person = index % people.count

@@ -90,8 +90,14 @@ public enum PaymentsCatalogue {
       nameEn: "Public security violations", fee: 0),
   ]
 
+  /// The first migration's seeding, in that migration's table format (creation times in REAL
+  /// seconds, converted to milliseconds by `payments.v5.conventions`): it never changes.
   static func seed(_ db: Database, now: Date) throws {
-    for sector in sectors { try addSector(db, sector, now: now) }
+    for sector in sectors {
+      try db.execute(
+        sql: "INSERT INTO payment_sectors (code, name_ar, name_en, agency_code, create_time) VALUES (?, ?, ?, ?, ?)",
+        arguments: [sector.code, sector.nameAr, sector.nameEn, sector.agencyCode, now.timeIntervalSince1970])
+    }
     for service in services { try addService(db, service) }
   }
 
@@ -99,7 +105,9 @@ public enum PaymentsCatalogue {
   public static func addSector(_ db: Database, _ sector: SectorEntry, now: Date) throws {
     try db.execute(
       sql: "INSERT INTO payment_sectors (code, name_ar, name_en, agency_code, create_time) VALUES (?, ?, ?, ?, ?)",
-      arguments: [sector.code, sector.nameAr, sector.nameEn, sector.agencyCode, now.timeIntervalSince1970])
+      arguments: [
+        sector.code, sector.nameAr, sector.nameEn, sector.agencyCode, StoredTime.milliseconds(now),
+      ])
   }
 
   /// Adds a service to an existing sector; an existing code in the sector is an error.
@@ -111,7 +119,7 @@ public enum PaymentsCatalogue {
 
   public static func allSectors(_ db: Database) throws -> [SectorEntry] {
     try Row.fetchAll(db, sql: "SELECT code, name_ar, name_en, agency_code FROM payment_sectors ORDER BY code").map {
-      SectorEntry(code: $0[0], nameAr: $0[1], nameEn: $0[2], agencyCode: $0[3])
+      SectorEntry(code: $0["code"], nameAr: $0["name_ar"], nameEn: $0["name_en"], agencyCode: $0["agency_code"])
     }
   }
 
@@ -123,6 +131,9 @@ public enum PaymentsCatalogue {
     } else {
       rows = try Row.fetchAll(db, sql: sql + " ORDER BY sector_code, code")
     }
-    return rows.map { ServiceEntry(sectorCode: $0[0], code: $0[1], nameAr: $0[2], nameEn: $0[3], fee: $0[4]) }
+    return rows.map {
+      ServiceEntry(
+        sectorCode: $0["sector_code"], code: $0["code"], nameAr: $0["name_ar"], nameEn: $0["name_en"], fee: $0["fee"])
+    }
   }
 }

@@ -14,7 +14,7 @@ enum PaymentsDemo {
       var inserted = 0
       for (personIndex, idNumber) in persons.enumerated() {
         let kind = try? NationalID(parsing: idNumber)
-        let type = kind.map { PaymentRecord.storedType($0.kind) } ?? "NATIONAL_ID"
+        let type = kind.map { Beneficiary.code($0.kind) } ?? "NATIONAL_ID"
         // A SADAD account number (twelve digits: not shaped like anyone's ID number)
         let customer = Digits.zeroPadded(300_000_000_000 + personIndex * 7, width: 12)
         for (index, service) in services.enumerated() where (index + personIndex) % 2 == 0 {

@@ -65,6 +65,10 @@ enum PaymentsErrors {
             "amount", "NOT_POSITIVE", en: "The amount must be more than zero.", ar: "يجب أن يكون المبلغ أكبر من صفر.")
         ],
         domain: domain)
+    case .overflow:
+      return error(
+        .internalError, "BALANCE_OVERFLOW", en: "The payment's stored balance cannot be read.",
+        ar: "تعذرت قراءة رصيد عملية الدفع المخزن.")
     case .exceeds(let limit):
       let riyals = Halalas(limit).riyals
       let (en, ar): (String, String) =

@@ -1,31 +1,10 @@
 import EtimadKit
-import EtimadProtos
 import Foundation
 import GRDB
 import GRDBSQLite
 
 /// Export reads: one page of rows at a time, written straight into the chunk's bytes.
 extension PaymentsStore {
-  /// Rows per database read of an export (and per streamed message).
-  static let exportPageRows = 2000
-
-  /// One formatted chunk: the bytes, how many rows, and where the next read starts.
-  struct ExportChunk: Sendable {
-    var bytes: [UInt8]
-    var rows: Int
-    var last: TimeCursor?
-  }
-
-  /// What an export covers: the payments recorded up to `lastID` when it started, and how
-  /// many of them match. Every page reads below that bound, so a payment recorded during the
-  /// export (a late notice with an older paid time lands behind the cursor) is not sent beyond
-  /// `expected_rows`. (With a state filter, a payment whose state changes mid-export can still
-  /// move in or out of the rows read after the change.)
-  struct ExportSnapshot: Sendable {
-    var rows: Int64
-    var lastID: Int64
-  }
-
   func exportChunk(
     scope: PaymentScope, query: PaymentQuery, snapshot: ExportSnapshot, after cursor: TimeCursor?,
     writer: ExportWriter, limit: Int
@@ -35,9 +14,10 @@ extension PaymentsStore {
       // export walks the whole table, which through a mapping would grow the server's RSS by
       // the table's size. Reads of an export stay plain reads.
       try db.execute(sql: "PRAGMA mmap_size = 0")
-      var (conditions, arguments) = query.conditions(driving: !scope.narrow)
-      conditions.insert(scope.sql, at: 0)
-      var all: [any DatabaseValueConvertible] = scope.arguments + arguments
+      var (conditions, arguments) = PaymentsSQL.conditions(query, driving: !scope.narrow)
+      let condition = PaymentsSQL.condition(scope)
+      conditions.insert(condition.sql, at: 0)
+      var all: [any DatabaseValueConvertible] = condition.arguments + arguments
       // (+: the bound must not become the plan's driving index)
       conditions.append("+p.id <= ?")
       all.append(snapshot.lastID)
@@ -48,8 +28,7 @@ extension PaymentsStore {
       let language = writer.arabic ? "ar" : "en"
       let statement = try db.cachedStatement(
         sql: """
-          SELECT p.id, p.paid_time, p.amount, p.state, p.sector_code, s.name_\(language), p.service_code,
-            v.name_\(language), p.beneficiary_type, p.beneficiary_number, p.customer_number, p.sadad_reference
+          SELECT \(ExportColumn.selectList(language: language))
           FROM payments p JOIN payment_sectors s ON s.code = p.sector_code
           LEFT JOIN payment_services v ON v.sector_code = p.sector_code AND v.code = p.service_code
           WHERE \(conditions.joined(separator: " AND "))
@@ -77,22 +56,67 @@ extension PaymentsStore {
       let lastID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM payments") ?? 0
       var total: Int64 = 0
       for scope in scopes {
-        var (conditions, arguments) = query.conditions(driving: !scope.narrow)
-        conditions.insert(scope.sql, at: 0)
+        var (conditions, arguments) = PaymentsSQL.conditions(query, driving: !scope.narrow)
+        let condition = PaymentsSQL.condition(scope)
+        conditions.insert(condition.sql, at: 0)
         total +=
           try Int64.fetchOne(
             db, sql: "SELECT COUNT(*) FROM payments p WHERE \(conditions.joined(separator: " AND "))",
-            arguments: StatementArguments(scope.arguments + arguments)) ?? 0
+            arguments: StatementArguments(condition.arguments + arguments)) ?? 0
       }
       return ExportSnapshot(rows: total, lastID: lastID)
     }
   }
+}
 
-  /// The sectors an agency records.
-  func sectorCodes(agency: String) async throws -> [String] {
-    try await database.read { db in
-      try String.fetchAll(
-        db, sql: "SELECT code FROM payment_sectors WHERE agency_code = ? ORDER BY code", arguments: [agency])
+/// The columns of an export statement, in the order `SQLiteExportRow` reads them: four
+/// scalar columns, then `ExportWriter.textFields` in their order.
+enum ExportColumn: Int, CaseIterable {
+  case id, paidTime, amount, state
+  case sectorCode, sectorName, serviceCode, serviceName, beneficiaryType, beneficiaryNumber, customerNumber
+  case sadadReference
+
+  /// The first text field: text field `n` is column `firstText + n`.
+  static let firstText = ExportColumn.sectorCode.rawValue
+
+  /// The select list, the names in `language` ("ar" or "en").
+  static func selectList(language: String) -> String {
+    allCases.map { column in
+      switch column {
+      case .id: "p.id"
+      case .paidTime: "p.paid_time"
+      case .amount: "p.amount"
+      case .state: "p.state"
+      case .sectorCode: "p.sector_code"
+      case .sectorName: "s.name_\(language)"
+      case .serviceCode: "p.service_code"
+      case .serviceName: "v.name_\(language)"
+      case .beneficiaryType: "p.beneficiary_type"
+      case .beneficiaryNumber: "p.beneficiary_number"
+      case .customerNumber: "p.customer_number"
+      case .sadadReference: "p.sadad_reference"
+      }
+    }.joined(separator: ", ")
+  }
+
+  /// The text fields the writer asks for, checked once against `ExportWriter.textFields`.
+  static let textFieldsMatch: Bool =
+    allCases.dropFirst(firstText).map(\.fieldName) == ExportWriter.textFields
+
+  var fieldName: String {
+    switch self {
+    case .id: "payment_id"
+    case .paidTime: "paid_time"
+    case .amount: "amount_halalas"
+    case .state: "state"
+    case .sectorCode: "sector_code"
+    case .sectorName: "sector_name"
+    case .serviceCode: "service_code"
+    case .serviceName: "service_name"
+    case .beneficiaryType: "beneficiary_type"
+    case .beneficiaryNumber: "beneficiary_number"
+    case .customerNumber: "customer_number"
+    case .sadadReference: "sadad_reference"
     }
   }
 }
@@ -102,13 +126,19 @@ extension PaymentsStore {
 struct SQLiteExportRow: ExportRowSource {
   let statement: SQLiteStatement
 
-  var id: Int64 { sqlite3_column_int64(statement, 0) }
-  var paidTime: Int64 { sqlite3_column_int64(statement, 1) }
-  var amount: Int64 { sqlite3_column_int64(statement, 2) }
-  var state: Int { Int(sqlite3_column_int64(statement, 3)) }
+  func int64(_ column: ExportColumn) -> Int64 { sqlite3_column_int64(statement, Int32(column.rawValue)) }
+
+  var id: Int64 { int64(.id) }
+  var paidTime: Int64 { int64(.paidTime) }
+  var amount: Int64 { int64(.amount) }
+  var state: PaymentState? {
+    let column = Int32(ExportColumn.state.rawValue)
+    guard let text = sqlite3_column_text(statement, column) else { return nil }
+    return PaymentState(code: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))))
+  }
 
   func withText<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    let column = Int32(4 + field)
+    let column = Int32(ExportColumn.firstText + field)
     // sqlite3_column_text first, then sqlite3_column_bytes (SQLite's documented order).
     guard let text = sqlite3_column_text(statement, column) else {
       return body(UnsafeBufferPointer(start: nil, count: 0))

@@ -125,5 +125,12 @@ public enum PaymentsSchema {
           END;
           """)
     },
+    // One set of conventions across the areas: stored enums are stable text codes (payment
+    // states, movement kinds and refund request states were the wire enums' numbers) and times
+    // integer milliseconds since 1970 (sectors' creation times were REAL seconds). Each table is
+    // rebuilt with its rows, indexes and trigger; ids are kept.
+    Migration("payments.v5.conventions") { db in
+      try db.execute(sql: PaymentsSchemaV5.sql)
+    },
   ]
 }

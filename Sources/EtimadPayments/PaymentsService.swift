@@ -4,18 +4,23 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// `etimad.payments.v1.GovernmentPaymentService`: validates, checks who is calling, and
-/// leaves reads and changes to `PaymentsStore`.
+/// `etimad.payments.v1.GovernmentPaymentService`: validates, checks who is calling, converts
+/// between the wire and the domain (`PaymentsWire`), and leaves reads and changes to a
+/// `PaymentStorage`.
 public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.SimpleServiceProtocol {
-  let store: PaymentsStore
+  let store: any PaymentStorage
+  let paging: Paging
 
-  public init(store: PaymentsStore) {
+  init(store: any PaymentStorage, paging: Paging) {
     self.store = store
+    self.paging = paging
   }
 
   static let domain = PaymentsRules.domain
   static let defaultPageSize = 50
   static let maximumPageSize = 500
+  /// Rows per database read of an export (and per streamed message).
+  static let exportPageRows = 2000
 
   // MARK: Catalogue
 
@@ -76,12 +81,14 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     }
     let paidTime = WireTime.milliseconds(request.paidTime)
     // A few minutes of clock skew between the sector's system and the daemon are tolerated.
-    if paidTime > PaymentsStore.millis(store.clock.now) + 300_000 { throw PaymentsErrors.paidTimeInFuture }
-    return try await store.recordPayment(
-      call, agency: agency.code,
-      payment: .init(
-        sector: request.sectorCode, service: request.serviceCode, beneficiary: beneficiary, customerNumber: customer,
-        sadadReference: sadad, amount: amount, paidTime: paidTime))
+    if paidTime > StoredTime.milliseconds(store.clock.now) + 300_000 { throw PaymentsErrors.paidTimeInFuture }
+    let payment = NewPayment(
+      sector: request.sectorCode, service: request.serviceCode, beneficiary: beneficiary, customerNumber: customer,
+      sadadReference: sadad, amount: Halalas(amount), paidTime: paidTime)
+    return try await store.change(
+      PaymentChange(action: .record(payment, agency: agency.code), once: ExactlyOnce(call)) { outcome in
+        .with { $0.payment = PaymentsWire.payment(outcome.payment) }
+      })
   }
 
   public func recordMovement(
@@ -91,29 +98,30 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     let agency = try agency()
     var violations: [EtimadError.FieldViolation] = []
     let amount = PaymentsRules.positiveAmount(request.amount, field: "amount", into: &violations)
-    var kind: MovementKind?
+    var change: PaymentBalance.Change?
     switch request.kind {
-    case .consumed: kind = .consumed
-    case .cancelled: kind = .cancelled
-    case .refunded: kind = .refunded
+    case .consumed: change = amount.map(PaymentBalance.Change.consume)
+    case .cancelled: change = amount.map(PaymentBalance.Change.cancel)
+    case .refunded: change = amount.map(PaymentBalance.Change.refundDirectly)
     default:
       violations.append(
         PaymentsErrors.field(
           "kind", "UNSUPPORTED_KIND", en: "Agencies record CONSUMED, CANCELLED or REFUNDED movements.",
           ar: "تسجل الجهات حركات الاستهلاك أو الإلغاء أو الاسترداد فقط."))
     }
-    guard violations.isEmpty, let amount, let kind else {
+    guard violations.isEmpty, let change else {
       throw EtimadError.invalidFields(violations, domain: Self.domain)
     }
     guard let id = PaymentsRules.paymentID(request.paymentID) else { throw PaymentsErrors.paymentNotFound }
-    let change: PaymentBalance.Change =
-      switch kind {
-      case .consumed: .consume(amount)
-      case .cancelled: .cancel(amount)
-      default: .refundDirectly(amount)
-      }
-    return try await store.recordMovement(
-      call, agency: agency.code, paymentID: id, change: change, kind: kind, note: String(request.note.prefix(500)))
+    let action = PaymentAction.move(
+      paymentID: id, agency: agency.code, change: change, note: String(request.note.prefix(500)))
+    return try await store.change(
+      PaymentChange(action: action, once: ExactlyOnce(call)) { outcome in
+        .with {
+          $0.payment = PaymentsWire.payment(outcome.payment)
+          $0.movement = outcome.movement.map(PaymentsWire.movement) ?? .init()
+        }
+      })
   }
 
   public func listRefundRequests(
@@ -122,12 +130,16 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     let agency = try agency()
     let size = try Paging.pageSize(
       request.pageSize, default: Self.defaultPageSize, maximum: Self.maximumPageSize, domain: Self.domain)
-    let state = request.state == .unspecified ? nil : request.state.rawValue
-    let (requests, next) = try await store.refundRequests(
-      agency: agency.code, state: state, pageSize: size, pageToken: request.pageToken)
+    let filters = "refunds|\(agency.code)|\(request.state.rawValue)"
+    let after = try paging.cursor(Int64.self, from: request.pageToken, filters: filters, domain: Self.domain) ?? 0
+    let state = PaymentsWire.refundState(request.state)
+    // A state this version does not know names no request.
+    if state == nil && request.state != .unspecified { return .init() }
+    let rows = try await store.refundRequests(agency: agency.code, state: state, after: after, limit: size + 1)
+    let page = rows.prefix(size)
     return .with {
-      $0.refundRequests = requests
-      $0.nextPageToken = next
+      $0.refundRequests = page.map(PaymentsWire.refund)
+      if rows.count > size, let last = page.last { $0.nextPageToken = paging.token(for: last.id, filters: filters) }
     }
   }
 
@@ -137,13 +149,16 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     let call = try mutation(request, request.requestID, context)
     let agency = try agency()
     guard let id = PaymentsRules.paymentID(request.refundRequestID) else { throw PaymentsErrors.refundRequestNotFound }
-    let (refund, payment) = try await store.decideRefund(
-      call, agency: agency.code, employee: agency.employee, refundID: id, complete: true,
+    let action = PaymentAction.decideRefund(
+      refundID: id, agency: agency.code, employee: agency.employee, complete: true,
       note: String(request.note.prefix(500)))
-    return .with {
-      $0.refundRequest = refund
-      $0.payment = payment
-    }
+    return try await store.change(
+      PaymentChange(action: action, once: ExactlyOnce(call)) { outcome in
+        .with {
+          $0.refundRequest = outcome.refund.map(PaymentsWire.refund) ?? .init()
+          $0.payment = PaymentsWire.payment(outcome.payment)
+        }
+      })
   }
 
   public func rejectRefund(
@@ -154,13 +169,15 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
     if reason.isEmpty { throw EtimadError.invalidFields([PaymentsErrors.required("reason")], domain: Self.domain) }
     guard let id = PaymentsRules.paymentID(request.refundRequestID) else { throw PaymentsErrors.refundRequestNotFound }
-    let (refund, payment) = try await store.decideRefund(
-      call, agency: agency.code, employee: agency.employee, refundID: id, complete: false,
-      note: String(reason.prefix(500)))
-    return .with {
-      $0.refundRequest = refund
-      $0.payment = payment
-    }
+    let action = PaymentAction.decideRefund(
+      refundID: id, agency: agency.code, employee: agency.employee, complete: false, note: String(reason.prefix(500)))
+    return try await store.change(
+      PaymentChange(action: action, once: ExactlyOnce(call)) { outcome in
+        .with {
+          $0.refundRequest = outcome.refund.map(PaymentsWire.refund) ?? .init()
+          $0.payment = PaymentsWire.payment(outcome.payment)
+        }
+      })
   }
 
   // MARK: Inquiry (individuals)
@@ -170,7 +187,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
   ) async throws -> Etimad_Payments_V1_SearchPaymentsResponse {
     let viewer = try viewer()
     var violations: [EtimadError.FieldViolation] = []
-    let query = PaymentQuery.parse(request.filter, prefix: "filter.", into: &violations)
+    let query = PaymentsWire.query(request.filter, prefix: "filter.", into: &violations)
     let size: Int
     do {
       size = try Paging.pageSize(
@@ -180,11 +197,15 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
       size = 0
     }
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    let (payments, next) = try await store.search(
-      viewer: viewer, query: query, pageSize: size, pageToken: request.pageToken)
+    let filters = query.description(viewer: viewer)
+    let cursor = try paging.cursor(TimeCursor.self, from: request.pageToken, filters: filters, domain: Self.domain)
+    let rows = try await store.payments(query, viewer: viewer, after: cursor, limit: size + 1)
+    let page = rows.prefix(size)
     return .with {
-      $0.payments = payments
-      $0.nextPageToken = next
+      $0.payments = page.map(PaymentsWire.payment)
+      if rows.count > size, let last = page.last {
+        $0.nextPageToken = paging.token(for: TimeCursor(t: last.paidTime, i: last.id), filters: filters)
+      }
     }
   }
 
@@ -192,8 +213,14 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     request: Etimad_Payments_V1_GetPaymentRequest, context: ServerContext
   ) async throws -> Etimad_Payments_V1_GetPaymentResponse {
     let viewer = try viewer()
-    guard let id = PaymentsRules.paymentID(request.paymentID) else { throw PaymentsErrors.paymentNotFound }
-    return try await store.payment(id: id, viewer: viewer)
+    guard let id = PaymentsRules.paymentID(request.paymentID),
+      let details = try await store.payment(id: id, viewer: viewer)
+    else { throw PaymentsErrors.paymentNotFound }
+    return .with {
+      $0.payment = PaymentsWire.payment(details.payment)
+      $0.movements = details.movements.map(PaymentsWire.movement)
+      $0.refundRequests = details.refundRequests.map(PaymentsWire.refund)
+    }
   }
 
   public func listCancelledOperations(
@@ -202,18 +229,45 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
     let viewer = try viewer()
     let size = try Paging.pageSize(
       request.pageSize, default: Self.defaultPageSize, maximum: Self.maximumPageSize, domain: Self.domain)
-    let (operations, next) = try await store.cancelledOperations(
-      viewer: viewer, pageSize: size, pageToken: request.pageToken)
+    let filters = "cancelled|" + viewer.key
+    let cursor = try paging.cursor(TimeCursor.self, from: request.pageToken, filters: filters, domain: Self.domain)
+    let rows = try await store.cancelledOperations(viewer: viewer, after: cursor, limit: size + 1)
+    let page = rows.prefix(size)
     return .with {
-      $0.operations = operations
-      $0.nextPageToken = next
+      $0.operations = page.map { operation in
+        .with {
+          $0.movement = PaymentsWire.movement(operation.movement)
+          $0.payment = PaymentsWire.payment(operation.payment)
+        }
+      }
+      if rows.count > size, let last = page.last {
+        $0.nextPageToken = paging.token(
+          for: TimeCursor(t: last.movement.time, i: last.movement.id), filters: filters)
+      }
     }
   }
 
   public func getBalance(
     request: Etimad_Payments_V1_GetBalanceRequest, context: ServerContext
   ) async throws -> Etimad_Payments_V1_GetBalanceResponse {
-    try await store.balance(viewer: try viewer())
+    let sectors = try await store.balances(viewer: try viewer())
+    var response = Etimad_Payments_V1_GetBalanceResponse()
+    var total = PaymentBalance.zero
+    for sector in sectors {
+      total = try total.adding(sector.balance)
+      let (count, overflow) = response.paymentCount.addingReportingOverflow(sector.paymentCount)
+      guard !overflow else { throw Halalas.Problem.overflow }
+      response.paymentCount = count
+      response.sectors.append(
+        .with {
+          $0.sectorCode = sector.sectorCode
+          $0.sectorName = PaymentsWire.text(sector.sectorName)
+          $0.balance = PaymentsWire.balance(sector.balance)
+          $0.paymentCount = sector.paymentCount
+        })
+    }
+    response.total = PaymentsWire.balance(total)
+    return response
   }
 
   public func requestRefund(
@@ -230,8 +284,14 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
       throw EtimadError.invalidFields(violations, domain: Self.domain)
     }
     guard let id = PaymentsRules.paymentID(request.paymentID) else { throw PaymentsErrors.paymentNotFound }
-    return try await store.requestRefund(
-      call, requester: idNumber, refund: .init(paymentID: id, amount: amount, iban: iban.value, holder: holder))
+    let refund = NewRefund(paymentID: id, amount: Halalas(amount), iban: iban.value, holder: holder)
+    return try await store.change(
+      PaymentChange(action: .requestRefund(refund, requester: idNumber), once: ExactlyOnce(call)) { outcome in
+        .with {
+          $0.refundRequest = outcome.refund.map(PaymentsWire.refund) ?? .init()
+          $0.payment = PaymentsWire.payment(outcome.payment)
+        }
+      })
   }
 
   // MARK: Export
@@ -243,7 +303,7 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
   ) async throws {
     let viewer = try viewer()
     var violations: [EtimadError.FieldViolation] = []
-    let query = PaymentQuery.parse(request.filter, prefix: "filter.", into: &violations)
+    let query = PaymentsWire.query(request.filter, prefix: "filter.", into: &violations)
     let format: ExportWriter.Format
     switch request.format {
     case .unspecified, .csv: format = .csv
@@ -269,14 +329,14 @@ public struct PaymentsService: Etimad_Payments_V1_GovernmentPaymentService.Simpl
         try Task.checkCancellation()
         let chunk = try await store.exportChunk(
           scope: scope, query: query, snapshot: snapshot, after: cursor, writer: writer,
-          limit: PaymentsStore.exportPageRows)
+          limit: Self.exportPageRows)
         if chunk.rows > 0 {
           try await Self.send(response) {
             $0.data = Data(chunk.bytes)
             $0.rows = Int64(chunk.rows)
           }
         }
-        guard chunk.rows == PaymentsStore.exportPageRows, let last = chunk.last else { break }
+        guard chunk.rows == Self.exportPageRows, let last = chunk.last else { break }
         cursor = last
       }
     }

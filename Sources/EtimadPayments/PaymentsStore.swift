@@ -1,20 +1,16 @@
 import EtimadKit
-import EtimadProtos
 import Foundation
 import GRDB
 
-/// The payments area's SQL. Reads go through `database.read`; every change through
+/// `PaymentStorage` in the embedded SQLite database. Reads go through `database.read` or, for
+/// the one-statement reads every inquiry makes, `database.quickRead`; every change through
 /// `database.mutate` (one transaction with the idempotency row and the audit row).
-public struct PaymentsStore: Sendable {
+public struct PaymentsStore: PaymentStorage {
   public let database: EtimadDatabase
-  let paging: Paging
   var clock: any WallClock { database.clock }
 
-  static let domain = PaymentsRules.domain
-
-  public init(database: EtimadDatabase, paging: Paging) {
+  public init(database: EtimadDatabase) {
     self.database = database
-    self.paging = paging
   }
 
   // MARK: Catalogue
@@ -27,40 +23,38 @@ public struct PaymentsStore: Sendable {
     try await database.read { db in try PaymentsCatalogue.allServices(db, sector: sector) }
   }
 
+  func sectorCodes(agency: String) async throws -> [String] {
+    try await database.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT code FROM payment_sectors WHERE agency_code = ? ORDER BY code", arguments: [agency])
+    }
+  }
+
   // MARK: Inquiry
 
-  /// A page of the viewer's payments matching `query`, newest first.
-  func search(
-    viewer: Viewer, query: PaymentQuery, pageSize: Int, pageToken: String
-  ) async throws -> (
-    [Etimad_Payments_V1_Payment], String
-  ) {
-    let filters = query.description(viewer: viewer)
-    let cursor = try paging.cursor(TimeCursor.self, from: pageToken, filters: filters, domain: Self.domain)
+  func payments(
+    _ query: PaymentQuery, viewer: Viewer, after cursor: TimeCursor?, limit: Int
+  ) async throws
+    -> [Payment]
+  {
     let scope = PaymentScope.of(viewer)
     // One statement: a quick read, outside GRDB's pool.
-    let records = try await database.quickRead { db in
-      try Self.page(db, scope: scope, query: query, after: cursor, limit: pageSize + 1)
+    return try await database.quickRead { db in
+      try Self.page(db, scope: scope, query: query, after: cursor, limit: limit)
     }
-    let page = Array(records.prefix(pageSize))
-    var next = ""
-    if records.count > pageSize, let last = page.last {
-      next = paging.token(for: TimeCursor(t: last.paidTime, i: last.id), filters: filters)
-    }
-    return (page.map(\.proto), next)
   }
 
   static func page(
     _ db: any SQLStatements, scope: PaymentScope, query: PaymentQuery, after cursor: TimeCursor?, limit: Int
-  ) throws -> [PaymentRecord] {
-    var (conditions, arguments) = query.conditions(driving: !scope.narrow)
+  ) throws -> [Payment] {
+    var (conditions, arguments) = PaymentsSQL.conditions(query, driving: !scope.narrow)
     if let cursor {
       conditions.append("(p.paid_time, p.id) < (?, ?)")
       arguments += [cursor.t, cursor.i]
     }
     let sql: String
     var all: [any DatabaseValueConvertible] = []
-    if let arms = scope.arms {
+    if let arms = PaymentsSQL.arms(scope) {
       // The page's ids first, from each arm's index in paid-time order (a few hundred index
       // entries for an individual), then full rows and names for those ids only.
       let selects = arms.map { arm in
@@ -69,174 +63,130 @@ public struct PaymentsStore: Sendable {
           + ([arm.sql] + conditions).joined(separator: " AND ")
       }
       sql = """
-        SELECT \(PaymentRecord.columns) FROM (
+        SELECT \(PaymentColumn.selectList) FROM (
           \(selects.joined(separator: " UNION "))
           ORDER BY paid_time DESC, id DESC LIMIT \(limit)
-        ) k CROSS JOIN \(PaymentRecord.joins)
+        ) k CROSS JOIN \(PaymentColumn.joins)
         WHERE p.id = k.id
         ORDER BY k.paid_time DESC, k.id DESC
         """
     } else {
-      all = scope.arguments + arguments
+      let condition = PaymentsSQL.condition(scope)
+      all = condition.arguments + arguments
       sql = """
-        SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins)
-        WHERE \(([scope.sql] + conditions).joined(separator: " AND "))
+        SELECT \(PaymentColumn.selectList) FROM \(PaymentColumn.joins)
+        WHERE \(([condition.sql] + conditions).joined(separator: " AND "))
         ORDER BY p.paid_time DESC, p.id DESC LIMIT \(limit)
         """
     }
     // One cached statement per filter combination: planning this query costs more than running it.
     return try db.rows(sql, all.map(SQLArgument.init)) { rows in
-      var records: [PaymentRecord] = []
-      records.reserveCapacity(limit)
-      while let row = try rows.next() { records.append(PaymentRecord(row: row)) }
-      return records
+      var payments: [Payment] = []
+      payments.reserveCapacity(limit)
+      while let row = try rows.next() { payments.append(try PaymentColumn.payment(row)) }
+      return payments
     }
   }
 
-  /// A payment the viewer may see, or nil (unknown and not visible are the same).
-  static func visiblePayment(_ db: Database, id: Int64, viewer: Viewer) throws -> PaymentRecord? {
-    guard
-      let record = try db.fetchOne(
-        "SELECT \(PaymentRecord.columns) FROM \(PaymentRecord.joins) WHERE p.id = ?", [.int(id)],
-        { PaymentRecord(row: $0) })
-    else { return nil }
-    switch viewer {
-    case .agency(let code):
-      return record.agencyCode == code ? record : nil
-    case .individual(let idNumber):
-      if record.beneficiaryNumber == idNumber || record.customerNumber == idNumber { return record }
-      let holder = try String.fetchOne(
-        db.cachedStatement(sql: PaymentScope.customerHolder), arguments: [record.customerNumber])
-      return holder == idNumber ? record : nil
-    }
-  }
-
-  func payment(id: Int64, viewer: Viewer) async throws -> Etimad_Payments_V1_GetPaymentResponse {
+  func payment(id: Int64, viewer: Viewer) async throws -> PaymentDetails? {
     try await database.read { db in
-      guard let record = try Self.visiblePayment(db, id: id, viewer: viewer) else {
-        throw PaymentsErrors.paymentNotFound
-      }
+      guard let payment = try Self.visiblePayment(db, id: id, viewer: viewer) else { return nil }
       let movements = try db.fetchAll(
-        "SELECT \(MovementRecord.columns) FROM payment_movements m WHERE m.payment_id = ? ORDER BY m.id", [.int(id)]
-      ) { MovementRecord(row: $0).proto }
+        "SELECT \(MovementColumn.selectList) FROM payment_movements m WHERE m.payment_id = ? ORDER BY m.id", [.int(id)],
+        MovementColumn.movement)
       let refunds = try db.fetchAll(
-        "SELECT \(RefundRecord.columns) FROM payment_refund_requests r WHERE r.payment_id = ? ORDER BY r.id",
-        [.int(id)]
-      ) { RefundRecord(row: $0).proto }
-      return .with {
-        $0.payment = record.proto
-        $0.movements = movements
-        $0.refundRequests = refunds
-      }
+        "SELECT \(RefundColumn.selectList) FROM payment_refund_requests r WHERE r.payment_id = ? ORDER BY r.id",
+        [.int(id)], RefundColumn.refund)
+      return PaymentDetails(payment: payment, movements: movements, refundRequests: refunds)
     }
   }
 
-  /// The CANCELLED movements of the individual's payments, newest first.
   func cancelledOperations(
-    viewer: Viewer, pageSize: Int, pageToken: String
-  ) async throws -> (
-    [Etimad_Payments_V1_CancelledOperation], String
-  ) {
-    let filters = "cancelled|" + viewer.key
-    let cursor = try paging.cursor(TimeCursor.self, from: pageToken, filters: filters, domain: Self.domain)
-    let scope = PaymentScope.of(viewer)
-    let rows = try await database.read { db in
+    viewer: Viewer, after cursor: TimeCursor?, limit: Int
+  ) async throws
+    -> [CancelledOperation]
+  {
+    let scope = PaymentsSQL.condition(.of(viewer))
+    return try await database.read { db in
       var arguments: [any DatabaseValueConvertible] = scope.arguments
       var keyset = ""
       if let cursor {
         keyset = "AND (m.time, m.id) < (?, ?)"
         arguments += [cursor.t, cursor.i]
       }
+      // The movement's columns, then the payment's.
+      let paymentOffset = MovementColumn.allCases.count
       return try db.fetchAll(
         """
-        SELECT \(MovementRecord.columns), \(PaymentRecord.columns)
+        SELECT \(MovementColumn.selectList), \(PaymentColumn.selectList)
         FROM payment_movements m JOIN payments p ON p.id = m.payment_id
         JOIN payment_sectors s ON s.code = p.sector_code
         LEFT JOIN payment_services v ON v.sector_code = p.sector_code AND v.code = p.service_code
-        WHERE m.kind = \(MovementKind.cancelled.rawValue) AND \(scope.sql) \(keyset)
-        ORDER BY m.time DESC, m.id DESC LIMIT \(pageSize + 1)
+        WHERE m.kind = '\(MovementKind.cancelled.rawValue)' AND \(scope.sql) \(keyset)
+        ORDER BY m.time DESC, m.id DESC LIMIT \(limit)
         """, arguments.map(SQLArgument.init)
-      ) { (MovementRecord(row: $0), PaymentRecord(row: $0, offset: 6)) }
-    }
-    let page = Array(rows.prefix(pageSize))
-    var next = ""
-    if rows.count > pageSize, let last = page.last {
-      next = paging.token(for: TimeCursor(t: last.0.time, i: last.0.id), filters: filters)
-    }
-    return (
-      page.map { movement, payment in
-        .with {
-          $0.movement = movement.proto
-          $0.payment = payment.proto
-        }
-      }, next
-    )
-  }
-
-  /// The viewer's balances per sector and overall.
-  func balance(viewer: Viewer) async throws -> Etimad_Payments_V1_GetBalanceResponse {
-    let scope = PaymentScope.of(viewer)
-    // One statement: a quick read with its prepared statement kept (preparing this one cost
-    // more than running it), outside GRDB's pool.
-    return try await database.quickRead { db in
-      try db.rows(
-        """
-        SELECT p.sector_code, s.name_ar, s.name_en, SUM(p.amount), SUM(p.consumed), SUM(p.cancelled),
-          SUM(p.refund_pending), SUM(p.refunded), COUNT(*)
-        FROM payments p JOIN payment_sectors s ON s.code = p.sector_code
-        WHERE \(scope.sql) GROUP BY p.sector_code ORDER BY p.sector_code
-        """, scope.arguments.map(SQLArgument.init)
-      ) { rows in
-        var response = Etimad_Payments_V1_GetBalanceResponse()
-        var total = PaymentBalance.zero
-        while let row = try rows.next() {
-          let balance = PaymentBalance(
-            paid: row[3], consumed: row[4], cancelled: row[5], refundPending: row[6], refunded: row[7])
-          total = try total.adding(balance)
-          let count: Int64 = row[8]
-          response.paymentCount += count
-          response.sectors.append(
-            .with {
-              $0.sectorCode = row[0]
-              $0.sectorName = .with {
-                $0.ar = row[1]
-                $0.en = row[2]
-              }
-              $0.balance = balance.proto
-              $0.paymentCount = count
-            })
-        }
-        response.total = total.proto
-        return response
+      ) { row in
+        CancelledOperation(
+          movement: try MovementColumn.movement(row), payment: try PaymentColumn.payment(row, offset: paymentOffset))
       }
     }
   }
 
-  /// A page of the agency's refund requests, oldest first.
+  func balances(viewer: Viewer) async throws -> [SectorBalance] {
+    let scope = PaymentsSQL.condition(.of(viewer))
+    // One statement: a quick read with its prepared statement kept (preparing this one cost
+    // more than running it), outside GRDB's pool.
+    return try await database.quickRead { db in
+      try db.fetchAll(
+        """
+        SELECT \(SectorBalanceColumn.selectList)
+        FROM payments p JOIN payment_sectors s ON s.code = p.sector_code
+        WHERE \(scope.sql) GROUP BY p.sector_code ORDER BY p.sector_code
+        """, scope.arguments.map(SQLArgument.init), SectorBalanceColumn.balance)
+    }
+  }
+
   func refundRequests(
-    agency: String, state: Int?, pageSize: Int, pageToken: String
-  ) async throws -> (
-    [Etimad_Payments_V1_RefundRequest], String
-  ) {
-    let filters = "refunds|\(agency)|\(state ?? 0)"
-    let after = try paging.cursor(Int64.self, from: pageToken, filters: filters, domain: Self.domain) ?? 0
-    let rows = try await database.read { db in
+    agency: String, state: RefundState?, after: Int64, limit: Int
+  ) async throws
+    -> [RefundRequest]
+  {
+    try await database.read { db in
       var arguments: [any DatabaseValueConvertible] = [agency, after]
       var stateSQL = ""
       if let state {
         stateSQL = "AND r.state = ?"
-        arguments.append(state)
+        arguments.append(state.rawValue)
       }
       return try db.fetchAll(
         """
-        SELECT \(RefundRecord.columns) FROM payment_refund_requests r
+        SELECT \(RefundColumn.selectList) FROM payment_refund_requests r
         WHERE r.sector_code IN (SELECT code FROM payment_sectors WHERE agency_code = ?) AND r.id > ? \(stateSQL)
-        ORDER BY r.id LIMIT \(pageSize + 1)
-        """, arguments.map(SQLArgument.init), RefundRecord.init(row:))
+        ORDER BY r.id LIMIT \(limit)
+        """, arguments.map(SQLArgument.init), RefundColumn.refund)
     }
-    let page = Array(rows.prefix(pageSize))
-    var next = ""
-    if rows.count > pageSize, let last = page.last { next = paging.token(for: last.id, filters: filters) }
-    return (page.map(\.proto), next)
+  }
+
+  // MARK: Helpers
+
+  /// A payment the viewer may see, or nil (unknown and not visible are the same).
+  static func visiblePayment(_ db: Database, id: Int64, viewer: Viewer) throws -> Payment? {
+    guard let payment = try self.payment(db, id: id) else { return nil }
+    switch viewer {
+    case .agency(let code):
+      return payment.agencyCode == code ? payment : nil
+    case .individual(let idNumber):
+      if payment.beneficiary.number == idNumber || payment.customerNumber == idNumber { return payment }
+      let holder = try String.fetchOne(
+        db.cachedStatement(sql: PaymentsSQL.customerHolder), arguments: [payment.customerNumber])
+      return holder == idNumber ? payment : nil
+    }
+  }
+
+  /// A payment by id, whoever may see it.
+  static func payment(_ db: Database, id: Int64) throws -> Payment? {
+    try db.fetchOne(
+      "SELECT \(PaymentColumn.selectList) FROM \(PaymentColumn.joins) WHERE p.id = ?", [.int(id)],
+      { try PaymentColumn.payment($0) })
   }
 }

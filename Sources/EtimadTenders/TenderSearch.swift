@@ -86,7 +86,7 @@ enum TenderSearch {
   static func page(
     _ db: Database, query: TenderQuery, viewer: String?, now: Int64, size: Int, after cursor: SearchCursor?,
     frequencies: TermFrequencies? = nil
-  ) throws -> (tenders: [StoredTender], next: SearchCursor?) {
+  ) throws -> (tenders: [Tender], next: SearchCursor?) {
     let match = try SearchIndex.match(db, query.text)
     let filters = Filters(query: query, match: match.expression, viewer: viewer, now: now)
     let (ids, next): ([Int64], SearchCursor?)
@@ -177,7 +177,7 @@ enum TenderSearch {
     // The filters without the text match, as a condition on the joined tender row.
     let passes = filters.conditions.dropFirst().joined(separator: " AND ")
     let sql = """
-      SELECT tenders_fts.rowid, CASE WHEN \(passes.isEmpty ? "1" : passes) THEN \(TenderRank.sql(phrases: hits.count)) END
+      SELECT \(RankedColumn.idSQL), \(RankedColumn.scoreSQL(passes: passes, phrases: hits.count))
       FROM tenders_fts LEFT JOIN tenders t INDEXED BY tenders_facets ON t.id = tenders_fts.rowid
       WHERE tenders_fts MATCH ? AND tenders_fts.rowid < ?
       ORDER BY tenders_fts.rowid DESC
@@ -196,11 +196,11 @@ enum TenderSearch {
       while true {
         let row = try rows.next()
         if let row {
-          let id: Int64 = row[0]
+          let id: Int64 = row[RankedColumn.id.rawValue]
           // The first page's window starts at the newest match: its tokens carry that bound,
           // so tenders published between pages do not shift the pages after it.
           if windowTop == Int64.max { windowTop = id + 1 }
-          let score: Double? = row[1]
+          let score: Double? = row[RankedColumn.score.rawValue]
           if let score { scored.append((id, score)) }
           inWindow += 1
           last = id
@@ -219,7 +219,9 @@ enum TenderSearch {
         if ids.count == size {
           // A next page exists if any older match passes the filters.
           while let row = try rows.next() {
-            if (row[1] as Double?) != nil { return (ids, SearchCursor(window: windowTop, offset: 0)) }
+            if (row[RankedColumn.score.rawValue] as Double?) != nil {
+              return (ids, SearchCursor(window: windowTop, offset: 0))
+            }
           }
           return (ids, nil)
         }
@@ -242,33 +244,36 @@ enum TenderSearch {
     let rows = try Row.fetchAll(
       db.cachedStatement(
         sql: """
-          SELECT t.id, t.\(key.column) AS sort_value \(filters.from) WHERE \(conditions.joined(separator: " AND "))
+          SELECT t.id AS id, t.\(key.column) AS sort_value \(filters.from) WHERE \(conditions.joined(separator: " AND "))
           ORDER BY t.\(key.column) \(direction), t.id \(direction) LIMIT ?
           """), arguments: StatementArguments(arguments + [size + 1]))
     let page = rows.prefix(size)
-    let ids: [Int64] = page.map { $0[0] }
+    let ids: [Int64] = page.map { $0["id"] }
     guard rows.count > size, let last = page.last else { return (ids, nil) }
-    return (ids, SearchCursor(value: last[1], id: last[0]))
+    return (ids, SearchCursor(value: last["sort_value"], id: last["id"]))
   }
   /// The tenders with these ids, in the order given.
-  static func load(_ db: Database, ids: [Int64]) throws -> [StoredTender] {
+  static func load(_ db: Database, ids: [Int64]) throws -> [Tender] {
     guard !ids.isEmpty else { return [] }
     let marks = placeholders(ids.count)
     let arguments = ids.map { SQLArgument.int($0) }
     var regions: [Int64: [String]] = [:]
     try db.rows(
-      "SELECT tender_id, region_code FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code", arguments
-    ) { rows in
-      while let row = try rows.next() { regions[row[0], default: []].append(row[1]) }
-    }
-    var byID: [Int64: StoredTender] = [:]
-    try db.rows(
-      "SELECT \(StoredTender.columns) FROM tenders t LEFT JOIN agencies a ON a.code = t.agency_code WHERE t.id IN (\(marks))",
+      "SELECT \(RegionColumn.selectList) FROM tender_regions WHERE tender_id IN (\(marks)) ORDER BY region_code",
       arguments
     ) { rows in
       while let row = try rows.next() {
-        let id: Int64 = row[0]
-        byID[id] = StoredTender(row: row, regions: regions[id] ?? [])
+        regions[row[RegionColumn.tenderID], default: []].append(row[RegionColumn.code])
+      }
+    }
+    var byID: [Int64: Tender] = [:]
+    try db.rows(
+      "SELECT \(TenderColumn.selectList) FROM \(TenderColumn.from) WHERE t.id IN (\(marks))",
+      arguments
+    ) { rows in
+      while let row = try rows.next() {
+        let id: Int64 = row[TenderColumn.id]
+        byID[id] = try TenderColumn.tender(row, regions: regions[id] ?? [])
       }
     }
     return ids.compactMap { byID[$0] }
@@ -276,5 +281,29 @@ enum TenderSearch {
 
   static func placeholders(_ count: Int) -> String {
     Array(repeating: "?", count: count).joined(separator: ", ")
+  }
+}
+
+/// The columns of a relevance window's statement: each text match, and its score when it
+/// passes the filters (NULL otherwise).
+enum RankedColumn: Int {
+  case id, score
+
+  static let idSQL = "tenders_fts.rowid"
+
+  static func scoreSQL(passes: String, phrases: Int) -> String {
+    "CASE WHEN \(passes.isEmpty ? "1" : passes) THEN \(TenderRank.sql(phrases: phrases)) END"
+  }
+}
+
+/// A tender's region row.
+enum RegionColumn: Int, ColumnList {
+  case tenderID, code
+
+  var sql: String {
+    switch self {
+    case .tenderID: "tender_id"
+    case .code: "region_code"
+    }
   }
 }

@@ -5,13 +5,14 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// `etimad.tenders.v1.TenderService`: validates requests, checks who calls, and leaves every
-/// read and change to `TendersStore`.
+/// `etimad.tenders.v1.TenderService`: validates requests, checks who calls, converts between
+/// the wire and the domain (`TendersWire`, `TenderInput`), and leaves every read and change to
+/// a `TenderStorage`.
 public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProtocol {
-  let store: TendersStore
+  let store: any TenderStorage
   let paging: Paging
 
-  public init(store: TendersStore, paging: Paging) {
+  init(store: any TenderStorage, paging: Paging) {
     self.store = store
     self.paging = paging
   }
@@ -29,7 +30,10 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
     var fields = TenderInput.fields(request.tender, into: &violations)
     violations += fields.validate()
     guard violations.isEmpty else { throw EtimadError.invalidFields(violations, domain: Self.domain) }
-    return try await store.create(call, agency: agency.code, employee: agency.employee ?? "", fields: fields)
+    return try await store.change(
+      TenderChange(
+        action: .create(fields, agency: agency.code, employee: agency.employee ?? ""), once: ExactlyOnce(call)
+      ) { tender, now in .with { $0.tender = TendersWire.tender(tender, now: now) } })
   }
 
   public func updateTender(
@@ -51,11 +55,15 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
         ], domain: Self.domain)
     }
     let tender = request.tender
-    return try await store.update(call, agency: agency.code, id: id) { fields in
+    let action = TenderAction.update(id: id, agency: agency.code, paths: paths) { fields in
       var violations: [EtimadError.FieldViolation] = []
       TenderInput.apply(tender, paths: Set(paths), to: &fields, into: &violations)
       return violations + fields.validate()
     }
+    return try await store.change(
+      TenderChange(action: action, once: ExactlyOnce(call)) { tender, now in
+        .with { $0.tender = TendersWire.tender(tender, now: now) }
+      })
   }
 
   public func publishTender(
@@ -63,7 +71,11 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
   ) async throws -> Etimad_Tenders_V1_PublishTenderResponse {
     let call = try mutation(request, request.requestID, context)
     let agency = try agencyCaller()
-    return try await store.publish(call, agency: agency.code, id: try tenderID(request.tenderID))
+    let action = TenderAction.publish(id: try tenderID(request.tenderID), agency: agency.code)
+    return try await store.change(
+      TenderChange(action: action, once: ExactlyOnce(call)) { tender, now in
+        .with { $0.tender = TendersWire.tender(tender, now: now) }
+      })
   }
 
   public func extendDates(
@@ -72,13 +84,17 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
     let call = try mutation(request, request.requestID, context)
     let agency = try agencyCaller()
     let id = try tenderID(request.tenderID)
-    return try await store.extend(call, agency: agency.code, employee: agency.employee ?? "", id: id) { current in
-      var dates = current
-      if request.hasLastEnquiryTime { dates.lastEnquiry = WireTime.seconds(request.lastEnquiryTime) }
-      if request.hasLastOfferTime { dates.lastOffer = WireTime.seconds(request.lastOfferTime) }
-      if request.hasOpeningTime { dates.opening = WireTime.seconds(request.openingTime) }
-      return dates
-    }
+    let dates = DateExtension(
+      lastEnquiry: request.hasLastEnquiryTime ? WireTime.seconds(request.lastEnquiryTime) : nil,
+      lastOffer: request.hasLastOfferTime ? WireTime.seconds(request.lastOfferTime) : nil,
+      opening: request.hasOpeningTime ? WireTime.seconds(request.openingTime) : nil)
+    let action = TenderAction.extend(
+      id: id, agency: agency.code, employee: agency.employee ?? "",
+      reason: request.reason.trimmingCharacters(in: .whitespacesAndNewlines), dates: dates)
+    return try await store.change(
+      TenderChange(action: action, once: ExactlyOnce(call)) { tender, now in
+        .with { $0.tender = TendersWire.tender(tender, now: now) }
+      })
   }
 
   public func cancelTender(
@@ -89,8 +105,12 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
     let id = try tenderID(request.tenderID)
     let problems = TenderRules.textViolations(request.reason, field: "reason", required: true, maximum: 500)
     guard problems.isEmpty else { throw EtimadError.invalidFields(problems, domain: Self.domain) }
-    return try await store.cancel(
-      call, agency: agency.code, id: id, reason: request.reason.trimmingCharacters(in: .whitespacesAndNewlines))
+    let action = TenderAction.cancel(
+      id: id, agency: agency.code, reason: request.reason.trimmingCharacters(in: .whitespacesAndNewlines))
+    return try await store.change(
+      TenderChange(action: action, once: ExactlyOnce(call)) { tender, now in
+        .with { $0.tender = TendersWire.tender(tender, now: now) }
+      })
   }
 
   public func closeTender(
@@ -113,9 +133,12 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
           description: .init(en: "Choose complete or unsuccessful.", ar: "اختر الترسية أو عدم الترسية.")))
     }
     guard problems.isEmpty, let outcome else { throw EtimadError.invalidFields(problems, domain: Self.domain) }
-    return try await store.close(
-      call, agency: agency.code, id: id, outcome: outcome,
-      note: request.note.trimmingCharacters(in: .whitespacesAndNewlines))
+    let action = TenderAction.close(
+      id: id, agency: agency.code, outcome: outcome, note: request.note.trimmingCharacters(in: .whitespacesAndNewlines))
+    return try await store.change(
+      TenderChange(action: action, once: ExactlyOnce(call)) { tender, now in
+        .with { $0.tender = TendersWire.tender(tender, now: now) }
+      })
   }
 
   // MARK: Anyone
@@ -125,8 +148,11 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
   ) async throws -> Etimad_Tenders_V1_GetTenderResponse {
     // An ID that is not a number names no tender: NOT_FOUND, like any other unknown ID.
     guard let id = Int64(request.tenderID), id > 0 else { throw TendersErrors.notFound }
-    let tender = try await store.get(id: id, viewer: viewerAgency())
-    return .with { $0.tender = tender }
+    let now = Int64(store.clock.now.timeIntervalSince1970)
+    guard let tender = try await store.tender(id: id), TenderRules.visible(tender, to: viewerAgency(), now: now) else {
+      throw TendersErrors.notFound
+    }
+    return .with { $0.tender = TendersWire.tender(tender, now: now) }
   }
 
   public func searchTenders(
@@ -137,9 +163,16 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
     let viewer = viewerAgency()
     let filters = Self.filterBinding(request, viewer: Principal.current.key)
     let cursor = try paging.cursor(SearchCursor.self, from: request.pageToken, filters: filters, domain: Self.domain)
-    let (tenders, next) = try await store.search(query, viewer: viewer, size: size, after: cursor)
+    let now = Int64(store.clock.now.timeIntervalSince1970)
+    let (tenders, next) = try await store.search(query, viewer: viewer, now: now, size: size, after: cursor)
     return .with {
-      $0.tenders = tenders
+      // A result row is what Etimad's list shows: no description (GetTender has it), which
+      // halves the page on the wire.
+      $0.tenders = tenders.map {
+        var message = TendersWire.tender($0, now: now)
+        message.description_p = ""
+        return message
+      }
       $0.nextPageToken = next.map { paging.token(for: $0, filters: filters) } ?? ""
     }
   }
@@ -149,33 +182,37 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
   ) async throws -> Etimad_Tenders_V1_ListAgenciesResponse {
     let size = try Paging.pageSize(request.pageSize, default: 100, maximum: 500, domain: Self.domain)
     let after = try paging.cursor(String.self, from: request.pageToken, filters: "agencies", domain: Self.domain)
-    let (agencies, last) = try await store.agencies(after: after, size: size)
+    let rows = try await store.agencies(after: after, limit: size + 1)
+    let page = rows.prefix(size)
     return .with {
-      $0.agencies = agencies
-      $0.nextPageToken = last.map { paging.token(for: $0, filters: "agencies") } ?? ""
+      $0.agencies = page.map(TendersWire.lookup)
+      if rows.count > size, let last = page.last {
+        $0.nextPageToken = paging.token(for: last.code, filters: "agencies")
+      }
     }
   }
 
   public func listRegions(
     request: Etimad_Tenders_V1_ListRegionsRequest, context: ServerContext
   ) async throws -> Etimad_Tenders_V1_ListRegionsResponse {
-    let regions = try await store.lookups(kind: "region")
-    return .with { $0.regions = regions }
+    let regions = try await store.lookups(.region)
+    return .with { $0.regions = regions.map(TendersWire.lookup) }
   }
 
   public func listActivities(
     request: Etimad_Tenders_V1_ListActivitiesRequest, context: ServerContext
   ) async throws -> Etimad_Tenders_V1_ListActivitiesResponse {
-    let rows = try await store.activityRows()
+    let rows = try await store.lookups(.activity)
     var activities: [Etimad_Tenders_V1_Activity] = []
     for row in rows {
+      let lookup = TendersWire.lookup(row)
       if let parent = row.parent, let index = activities.firstIndex(where: { $0.code == parent }) {
-        activities[index].subActivities.append(row.lookup)
+        activities[index].subActivities.append(lookup)
       } else if row.parent == nil {
         activities.append(
           .with {
-            $0.code = row.lookup.code
-            $0.name = row.lookup.name
+            $0.code = lookup.code
+            $0.name = lookup.name
           })
       }
     }
@@ -185,8 +222,8 @@ public struct TendersService: Etimad_Tenders_V1_TenderService.SimpleServiceProto
   public func listTenderTypes(
     request: Etimad_Tenders_V1_ListTenderTypesRequest, context: ServerContext
   ) async throws -> Etimad_Tenders_V1_ListTenderTypesResponse {
-    let types = try await store.lookups(kind: "type")
-    return .with { $0.tenderTypes = types }
+    let types = try await store.lookups(.type)
+    return .with { $0.tenderTypes = types.map(TendersWire.lookup) }
   }
 
   // MARK: Helpers

@@ -21,12 +21,12 @@ struct ExportSnapshotTests {
           sql: """
             INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
               sadad_reference, amount, paid_time, state, record_time)
-            VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '300000000007', ?, 20000, ?, 1, 0)
+            VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '300000000007', ?, 20000, ?, 'PAID', 0)
             """, arguments: [reference, paidTime])
       }
     }
     for index in 0..<50 { try await record("SNAP-\(index)", paidTime: 1_700_000_000_000 + Int64(index) * 1000) }
-    let store = PaymentsStore(database: database, paging: Paging(key: SymmetricKey(size: .bits256)))
+    let store = PaymentsStore(database: database)
     let scope = PaymentScope.sector("PASSPORTS")
     let query = PaymentQuery()
     let writer = ExportWriter(format: .jsonLines, arabic: false)

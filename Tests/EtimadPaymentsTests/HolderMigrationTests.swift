@@ -13,13 +13,16 @@ struct HolderMigrationTests {
     let queue = try DatabaseQueue()
     let migrator = EtimadDatabase.migrator(PaymentsArea.migrations)
     try migrator.migrate(queue, upTo: "payments.v3.customer_holders")
+    // The state as the schema of the time stores it: the wire number before
+    // payments.v5.conventions, the text code after.
+    var paidState: any DatabaseValueConvertible = 1
     func record(_ db: Database, beneficiary: String, customer: String, _ reference: String) throws {
       try db.execute(
         sql: """
           INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
             sadad_reference, amount, paid_time, state, record_time)
-          VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', ?, ?, ?, 20000, 1700000000000, 1, 0)
-          """, arguments: [beneficiary, customer, reference])
+          VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', ?, ?, ?, 20000, 1700000000000, ?, 0)
+          """, arguments: [beneficiary, customer, reference, paidState])
     }
     let holders = { (db: Database) in
       try [String: String](
@@ -38,6 +41,7 @@ struct HolderMigrationTests {
       #expect(try holders(db) == ["1012345672": "1000000016", "300000000007": "1012345672"])
     }
     try migrator.migrate(queue)
+    paidState = PaymentState.paid.rawValue
     try queue.write { db in
       #expect(try holders(db) == ["300000000007": "1012345672"])
       // After it: an ID-shaped number gets no holder; an account number its first beneficiary

@@ -129,7 +129,7 @@ struct PaymentsFieldRulesTests {
 struct ExportFormatTests {
   static func row(sectorName: String, serviceName: String) -> ExportRow {
     ExportRow(
-      id: 42, paidTime: 1_764_065_730_000, amount: 65_005, state: 3,
+      id: 42, paidTime: 1_764_065_730_000, amount: 65_005, state: .cancelled,
       texts: [
         "PASSPORTS", sectorName, "IQAMA_RENEWAL", serviceName, "IQAMA", "2044556671", "3000000007", "SD-1",
       ])
@@ -168,7 +168,7 @@ struct ExportFormatTests {
       var arabic: [UInt8] = []
       ExportWriter(format: .csv, arabic: true).append(
         ExportRow(
-          id: 1, paidTime: 0, amount: 1, state: state.rawValue,
+          id: 1, paidTime: 0, amount: 1, state: state,
           texts: ["S", "s", "V", "v", "BORDER_NUMBER", "3", "4", "R"]),
         to: &arabic)
       #expect(

@@ -170,7 +170,7 @@ struct PaymentsExportTests {
             sql: """
               INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
                 sadad_reference, amount, paid_time, state, record_time)
-              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, ?, ?, 1, 0)
+              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, ?, ?, 'PAID', 0)
               """, arguments: ["BULK-\(index)", 20_000 + index, 1_700_000_000_000 + Int64(index / 2) * 1000])
         }
       }
@@ -204,7 +204,7 @@ struct PaymentsExportTests {
             sql: """
               INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
                 sadad_reference, amount, paid_time, state, record_time)
-              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, 20000, ?, 1, 0)
+              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, 20000, ?, 'PAID', 0)
               """, arguments: ["BULK-\(index)", 1_700_000_000_000 + Int64(index) * 1000])
         }
       }

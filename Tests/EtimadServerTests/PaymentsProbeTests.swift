@@ -18,7 +18,7 @@ struct PaymentsProbeTests {
             sql: """
               INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
                 sadad_reference, amount, paid_time, state, record_time)
-              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, 20000, ?, 1, 0)
+              VALUES ('PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '3000000007', ?, 20000, ?, 'PAID', 0)
               """, arguments: ["PROBE-\(index)", 1_700_000_000_000 + Int64(index) * 1000])
         }
       }
@@ -58,7 +58,7 @@ struct PaymentsProbeTests {
             INSERT INTO payments (sector_code, service_code, beneficiary_type, beneficiary_number, customer_number,
               sadad_reference, amount, paid_time, state, record_time)
             SELECT 'PASSPORTS', 'EXIT_REENTRY', 'NATIONAL_ID', '1012345672', '300000000007', 'INT-' || i, 20000,
-              1700000000000 + i * 1000, 1, 0 FROM n
+              1700000000000 + i * 1000, 'PAID', 0 FROM n
             """)
       }
       let directory = TemporaryDirectory.make()

@@ -1,68 +1,26 @@
 import EtimadKit
 import EtimadProtos
 import Foundation
-import GRDB
 import SwiftProtobuf
 import Synchronization
 
-/// A tender as stored, with what its messages show: the agency's names and its extensions.
-struct StoredTender: Sendable {
-  var id: Int64
-  var agencyCode: String
-  var agencyName: (ar: String, en: String)
-  var fields: TenderFields
-  var state: TenderState
-  var statusReason: String
-  var createTime: Int64
-  var updateTime: Int64
-  var extensions: [Extension] = []
-
-  struct Extension: Sendable {
-    var time: Int64
-    var reason: String
-    var employee: String
-    var previousLastOffer: Int64
-    var lastOffer: Int64
-  }
-
-  /// The columns `init(row:)` reads, for `FROM tenders t LEFT JOIN agencies a`.
-  static let columns = """
-    t.id, t.agency_code, a.name_ar AS agency_ar, a.name_en AS agency_en, t.reference_number, t.tender_number,
-    t.name, t.description, t.branch, t.type_code, t.main_activity, t.sub_activity, t.inside_kingdom,
-    t.booklet_price, t.publish_time, t.last_enquiry_time, t.last_offer_time, t.opening_time, t.state,
-    t.status_reason, t.create_time, t.update_time
-    """
-
-  /// Reads the columns by position, in the order of `columns`: GRDB's lookup by name
-  /// lowercases the name on every access, the largest cost of a search page in a profile.
-  init(row: SQLRow, regions: [String]) {
-    id = row[0]
-    agencyCode = row[1]
-    agencyName = (row[2] ?? "", row[3] ?? "")
-    fields = TenderFields(
-      referenceNumber: row[4], tenderNumber: row[5], name: row[6], description: row[7], branch: row[8],
-      typeCode: row[9], mainActivity: row[10], subActivity: row[11], regions: regions, insideKingdom: row[12],
-      bookletPrice: row[13],
-      dates: TenderDates(publish: row[14], lastEnquiry: row[15], lastOffer: row[16], opening: row[17]))
-    state = TenderState(rawValue: row[18]) ?? .draft
-    statusReason = row[19]
-    createTime = row[20]
-    updateTime = row[21]
-  }
-
+/// The tenders area's domain values as wire messages: the handler's half of the conversion,
+/// the only place protos meet the domain.
+enum TendersWire {
   /// The tender's message as of `now`: status, category, Hijri dates and time left computed here.
-  func message(now: Int64) -> Etimad_Tenders_V1_Tender {
+  static func tender(_ tender: Tender, now: Int64) -> Etimad_Tenders_V1_Tender {
+    let fields = tender.fields
     let dates = fields.dates
     return .with {
-      $0.id = String(id)
+      $0.id = String(tender.id)
       $0.referenceNumber = fields.referenceNumber
       $0.tenderNumber = fields.tenderNumber
       $0.name = fields.name
       $0.description_p = fields.description
-      $0.agencyCode = agencyCode
+      $0.agencyCode = tender.agencyCode
       $0.agencyName = .with {
-        $0.ar = agencyName.ar
-        $0.en = agencyName.en
+        $0.ar = tender.agencyName.arabic
+        $0.en = tender.agencyName.english
       }
       $0.branch = fields.branch
       $0.typeCode = fields.typeCode
@@ -78,23 +36,23 @@ struct StoredTender: Sendable {
       $0.lastEnquiryTime = .init(seconds: dates.lastEnquiry)
       $0.lastOfferTime = .init(seconds: dates.lastOffer)
       $0.openingTime = .init(seconds: dates.opening)
-      $0.status = .init(TenderRules.status(state: state, publish: dates.publish, now: now))
-      $0.category = .init(TenderRules.category(state: state, dates: dates, now: now))
+      $0.status = .init(TenderRules.status(state: tender.state, publish: dates.publish, now: now))
+      $0.category = .init(TenderRules.category(state: tender.state, dates: dates, now: now))
       $0.type = TenderLookups.lookup(fields.typeCode)
       $0.mainActivity = TenderLookups.lookup(fields.mainActivity)
       $0.subActivity = TenderLookups.lookup(fields.subActivity)
       $0.regions = fields.regions.map(TenderLookups.lookup)
-      $0.publishDate = Self.date(dates.publish)
-      $0.lastEnquiryDate = Self.date(dates.lastEnquiry)
-      $0.lastOfferDate = Self.date(dates.lastOffer)
-      $0.openingDate = Self.date(dates.opening)
-      let left = TenderRules.remaining(state: state, dates: dates, now: now)
+      $0.publishDate = date(dates.publish)
+      $0.lastEnquiryDate = date(dates.lastEnquiry)
+      $0.lastOfferDate = date(dates.lastOffer)
+      $0.openingDate = date(dates.opening)
+      let left = TenderRules.remaining(state: tender.state, dates: dates, now: now)
       $0.remaining = .with {
         $0.days = left.days
         $0.hours = left.hours
       }
-      $0.statusReason = statusReason
-      $0.extensions = extensions.map { item in
+      $0.statusReason = tender.statusReason
+      $0.extensions = tender.extensions.map { item in
         .with {
           $0.extendTime = .init(seconds: item.time)
           $0.reason = item.reason
@@ -103,8 +61,8 @@ struct StoredTender: Sendable {
           $0.lastOfferTime = .init(seconds: item.lastOffer)
         }
       }
-      $0.createTime = .init(seconds: createTime)
-      $0.updateTime = .init(seconds: updateTime)
+      $0.createTime = .init(seconds: tender.createTime)
+      $0.updateTime = .init(seconds: tender.updateTime)
     }
   }
 
@@ -114,6 +72,16 @@ struct StoredTender: Sendable {
       $0.time = .init(seconds: seconds)
       $0.hijri = hijri
       $0.gregorian = gregorian
+    }
+  }
+
+  static func lookup(_ lookup: TenderLookup) -> Etimad_Tenders_V1_Lookup {
+    .with {
+      $0.code = lookup.code
+      $0.name = .with {
+        $0.ar = lookup.name.arabic
+        $0.en = lookup.name.english
+      }
     }
   }
 }
