@@ -20,7 +20,10 @@ enum IdentityErrors {
     ar: "رقم الهوية أو كلمة المرور غير صحيحة.")
 
   static func locked(until: Date, now: Date) -> EtimadError {
-    let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+    // To the millisecond first: a lock end stored as seconds in floating point comes back a
+    // few nanoseconds off, which must not round a 900 s lock up to 901.
+    let interval = (until.timeIntervalSince(now) * 1000).rounded() / 1000
+    let seconds = max(1, Int(interval.rounded(.up)))
     let minutes = CountedNoun.minute((seconds + 59) / 60)
     return error(
       .resourceExhausted, "ACCOUNT_LOCKED",
