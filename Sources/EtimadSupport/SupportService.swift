@@ -94,6 +94,8 @@ public struct SupportService: Etimad_Support_V1_SupportService.SimpleServiceProt
     request: Etimad_Support_V1_OpenTicketRequest, context: ServerContext
   ) async throws -> Etimad_Support_V1_OpenTicketResponse {
     let call = try MutationCall(request, requestID: request.requestID, context: context, domain: Self.domain)
+    let once = ExactlyOnceCall<Etimad_Support_V1_OpenTicketResponse>(call)
+    if let first = try await store.answered(once) { return first }
     var spent: SpentChallenge?
     var profile: RequesterProfile?
     switch call.principal {
@@ -107,7 +109,7 @@ public struct SupportService: Etimad_Support_V1_SupportService.SimpleServiceProt
     }
     let draft = try TicketValidation.draft(SupportWire.form(request), profile: profile).get()
     try limit(byMobile, draft.requester.mobile.e164)
-    return try await store.open(draft, challenge: spent, once: ExactlyOnceCall(call)) { ticket in
+    return try await store.open(draft, challenge: spent, once: once) { ticket in
       .with { $0.ticket = SupportWire.ticket(ticket, staff: false) }
     }
   }

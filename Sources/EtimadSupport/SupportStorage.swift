@@ -21,6 +21,10 @@ public protocol SupportStorage: Sendable {
 
   func ticket(number: String) async throws -> Ticket?
 
+  /// The answer already given to this call's request_id, if any: a retry is answered before
+  /// its challenge (perhaps expired since) or the rate limits are checked again.
+  func answered<Answer: Sendable>(_ once: ExactlyOnceCall<Answer>) async throws -> Answer?
+
   /// Messages of a ticket oldest first, after the message id `after`; notes only when asked.
   func messages(ticketID: Int64, includeNotes: Bool, after: Int64?, limit: Int) async throws -> [TicketMessage]
 
@@ -52,12 +56,19 @@ public protocol SupportStorage: Sendable {
 /// call (idempotency record, audit row and the change in one transaction). Storage sees only
 /// `Answer`; the kit keeps it for a retry with the same request_id.
 public struct ExactlyOnceCall<Answer: Sendable>: Sendable {
+  private let stored: @Sendable (EtimadDatabase) async throws -> Answer?
   private let mutate:
     @Sendable (EtimadDatabase, @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)) async throws
       -> Answer
 
   public init<Request: SwiftProtobuf.Message>(_ call: MutationCall<Request>) where Answer: SwiftProtobuf.Message {
+    stored = { database in try await database.storedResponse(for: call, domain: TicketRules.domain) }
     mutate = { database, change in try await database.mutate(call, domain: TicketRules.domain, change: change) }
+  }
+
+  /// The answer stored for this call's request_id on the embedded database, if any.
+  func storedAnswer(on database: EtimadDatabase) async throws -> Answer? {
+    try await stored(database)
   }
 
   /// Runs `change` once for this call on the embedded database.

@@ -74,6 +74,10 @@ public struct SupportStore: SupportStorage {
     try await database.read { db in try Self.ticket(db, number: number) }
   }
 
+  public func answered<Answer: Sendable>(_ once: ExactlyOnceCall<Answer>) async throws -> Answer? {
+    try await once.storedAnswer(on: database)
+  }
+
   public func messages(
     ticketID: Int64, includeNotes: Bool, after: Int64?, limit: Int
   ) async throws

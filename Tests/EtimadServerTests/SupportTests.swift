@@ -118,13 +118,22 @@ struct SupportTests {
 
   @Test("the same request_id twice opens one ticket")
   func exactlyOnce() async throws {
-    try await TestDaemon.withSupport { daemon in
+    let clock = ManualClock(Date())
+    try await TestDaemon.withSupport(clock: clock) { daemon in
       try await EtimadClient.withClient(daemon.publicClient()) { client in
         let challenge = try await client.solvedChallenge()
         let requestID = EtimadClient.newRequestID()
         let first = try await client.openTicket(supportForm(), challenge: challenge, requestID: requestID)
         let second = try await client.openTicket(supportForm(), challenge: challenge, requestID: requestID)
         #expect(first == second)
+        // A retry after its challenge expired still gets the first answer.
+        clock.advance(by: 600)
+        let late = try await client.openTicket(supportForm(), challenge: challenge, requestID: requestID)
+        #expect(late == first)
+        let changed = await failure {
+          _ = try await client.openTicket(supportForm(title: "Another"), challenge: challenge, requestID: requestID)
+        }
+        #expect(changed?.code == .invalidArgument && changed?.reason == "REQUEST_ID_REUSED")
         let next = try await client.openTicket(supportForm(), challenge: try await client.solvedChallenge())
         #expect(next.number != first.number)
         let staff = try await daemon.supportStaff()
