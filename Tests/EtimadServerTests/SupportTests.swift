@@ -1,6 +1,7 @@
 import Etimad
 import EtimadKit
 import EtimadProtos
+import EtimadTestSupport
 import Foundation
 import GRPCCore
 import Testing
@@ -112,6 +113,24 @@ struct SupportTests {
           // Its own challenge works from there.
           _ = try await other.openTicket(supportForm(), challenge: try await other.solvedChallenge())
         }
+      }
+    }
+  }
+
+  @Test("the probe solves a challenge that opens a ticket")
+  func probeSolves() async throws {
+    try await TestDaemon.withSupport { daemon in
+      let run = try await ProgramRun.run(
+        Products.path("etimad-probe"),
+        [
+          "support-challenge", "--format", "json", "--addr", "localhost:\(daemon.endpoints.publicPort)",
+          "--tls-ca-cert", daemon.daemon.identity.paths.caCertificate,
+        ])
+      #expect(run.status == 0, "\(run.stderr)")
+      let solution = try Etimad_Support_V1_ChallengeSolution(jsonString: run.stdout)
+      #expect(SupportChallenge.isSolved(solution.challenge, nonce: solution.nonce, bits: 6))
+      try await EtimadClient.withClient(daemon.publicClient()) { client in
+        _ = try await client.openTicket(supportForm(), challenge: solution)
       }
     }
   }
