@@ -108,6 +108,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // Contact us: channels with their hours, support tickets protected by a proof-of-work challenge.
+    .target(
+      name: "EtimadSupport",
+      dependencies: [
+        "EtimadKit",
+        "EtimadProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     // Assembles the areas into the daemon: TLS, listeners, interceptors, health, reflection,
     // metrics, lifecycle.
     .target(
@@ -118,6 +130,7 @@ let package = Package(
         "EtimadDebts",
         "EtimadPayments",
         "EtimadTenders",
+        "EtimadSupport",
         "EtimadProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -148,6 +161,8 @@ let package = Package(
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        // SupportClient solves the support form's proof-of-work challenge (SHA-256).
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .executableTarget(
@@ -235,6 +250,14 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "EtimadSupportTests",
+      dependencies: [
+        "EtimadSupport",
+        "EtimadKit",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .testTarget(
       name: "EtimadServerTests",
       dependencies: [
         "EtimadServer",
@@ -242,6 +265,7 @@ let package = Package(
         "EtimadDebts",
         "EtimadPayments",
         "EtimadTenders",
+        "EtimadSupport",
         "Etimad",
         "EtimadProtos",
         "EtimadKit",

@@ -9,6 +9,11 @@ public final class RateLimiter: Sendable {
     public var capacity: Double
     public var refillPerSecond: Double
 
+    public init(capacity: Double, refillPerSecond: Double) {
+      self.capacity = capacity
+      self.refillPerSecond = refillPerSecond
+    }
+
     /// `perMinute` calls a minute, with bursts of as many.
     public static func perMinute(_ count: Double) -> Limit {
       Limit(capacity: count, refillPerSecond: count / 60)

@@ -27,9 +27,11 @@ public struct AreaContext: Sendable {
 public struct AreaSettings: Sendable {
   /// Days an instalment may stay unpaid past its due date before its plan is DEFAULTED.
   public var instalmentGraceDays: Int
+  public var support: SupportSettings
 
-  public init(instalmentGraceDays: Int = 30) {
+  public init(instalmentGraceDays: Int = 30, support: SupportSettings = SupportSettings()) {
     self.instalmentGraceDays = instalmentGraceDays
+    self.support = support
   }
 }
 

@@ -3,6 +3,7 @@ import EtimadIdentity
 import EtimadKit
 import EtimadPayments
 import EtimadProtos
+import EtimadSupport
 import EtimadTenders
 import Foundation
 import GRPCCore
@@ -133,7 +134,7 @@ public func buildServer(
 public enum ServiceAreasCatalog {
   /// Every area beyond identity, in the order their migrations apply.
   public static let all: [ServiceAreaDefinition] = [
-    DebtsArea.definition, PaymentsArea.definition, TendersArea.definition,
+    DebtsArea.definition, PaymentsArea.definition, TendersArea.definition, SupportArea.definition,
   ]
 
   public static let migrations: [Migration] = IdentitySchema.migrations + all.flatMap(\.migrations)

@@ -19,6 +19,7 @@ struct Probe: AsyncParsableCommand {
       BenchCommand.self, LoginCommand.self, WhoAmICommand.self,
       DebtsPayBenchCommand.self,
       PaymentsExportCommand.self,
+      SupportChallengeCommand.self,
     ]
   )
 

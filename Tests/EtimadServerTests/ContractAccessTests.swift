@@ -18,7 +18,8 @@ struct ContractAccessTests {
     case anonymous, individual, otherIndividual, agency, otherAgency, revokedAgency
   }
 
-  /// A: anonymous, I: individual, G: agency.
+  /// A: anonymous, I: individual, G: agency, S: the support agency only (another agency is
+  /// PERMISSION_DENIED by the handler; this test makes MOF the support agency).
   static let table: [String: String] = {
     var table: [String: String] = [:]
     func add(_ service: String, _ callers: String, _ methods: String) {
@@ -53,6 +54,11 @@ struct ContractAccessTests {
     let tenders = "etimad.tenders.v1.TenderService"
     add(tenders, "G", "CreateTender UpdateTender PublishTender ExtendDates CancelTender CloseTender")
     add(tenders, "AIG", "GetTender SearchTenders ListAgencies ListRegions ListActivities ListTenderTypes")
+    let support = "etimad.support.v1.SupportService"
+    add(support, "AIG", "GetContactChannels ListSupportCatalogue GetChallenge")
+    add(support, "AI", "OpenTicket SendTicketAccessCode VerifyTicketAccess AddMessage")
+    add(support, "AIS", "GetTicket ListMessages")
+    add(support, "S", "ListTickets AssignTicket Reply AddNote ChangeStatus GetSupportFigures")
     return table
   }()
 
@@ -63,7 +69,7 @@ struct ContractAccessTests {
 
   @Test("each kind of caller gets exactly what the table says, for every method")
   func holds() async throws {
-    try await TestDaemon.with { daemon in
+    try await TestDaemon.with(configure: { $0.supportAgency = "MOF" }) { daemon in
       try await daemon.seedRegistry()
       let agency = try await daemon.agencyClient(code: "MOF")
       let otherAgency = try await daemon.tendersAgency("MOH")
@@ -111,7 +117,9 @@ struct ContractAccessTests {
       // A revoked agency's certificate is refused before any method, except the standard
       // protocols a load balancer or tool uses (health, reflection), which need no identity.
       #expect(callers == "AIG" || code == .unauthenticated, "\(label)")
-    } else if callers.contains(letter) {
+    } else if caller == .otherAgency, callers.contains("S") {
+      #expect(code == .permissionDenied, "\(label)")
+    } else if callers.contains(letter) || (caller == .agency && callers.contains("S")) {
       #expect(code != .unauthenticated && code != .permissionDenied, "\(label)")
     } else {
       #expect(code == (caller == .anonymous ? .unauthenticated : .permissionDenied), "\(label)")

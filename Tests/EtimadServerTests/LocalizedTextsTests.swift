@@ -5,6 +5,7 @@ import Testing
 @testable import EtimadDebts
 @testable import EtimadIdentity
 @testable import EtimadPayments
+@testable import EtimadSupport
 @testable import EtimadTenders
 
 /// Every text a person can see exists in Arabic and in English: the Arabic has no English
@@ -14,9 +15,10 @@ import Testing
 struct LocalizedTextsTests {
   /// Every error of every area, with the field violations of the kit's value types.
   static var allErrors: [EtimadError] {
-    IdentityErrors.catalog + DebtsErrors.catalog + PaymentsErrors.catalog + TendersErrors.catalog + [
-      .invalidFields(kitViolations, domain: "platform.etimad.sa")
-    ]
+    IdentityErrors.catalog + DebtsErrors.catalog + PaymentsErrors.catalog + TendersErrors.catalog
+      + SupportErrors.catalog + [
+        .invalidFields(kitViolations, domain: "platform.etimad.sa")
+      ]
   }
 
   static var kitViolations: [EtimadError.FieldViolation] {
@@ -98,7 +100,7 @@ struct LocalizedTextsTests {
   @Test("NOT_FOUND names the resource in the reader's language, the code stays in ErrorInfo")
   func notFoundIsLocalized() {
     let notFound = Self.allErrors.filter { $0.reason == "NOT_FOUND" }
-    #expect(notFound.count == 9)
+    #expect(notFound.count == 10)
     for error in notFound {
       #expect(error.metadata["resource"]?.isEmpty == false)
       #expect(!error.message.arabic.contains(error.metadata["resource"] ?? "-"), "\(error.message.arabic)")

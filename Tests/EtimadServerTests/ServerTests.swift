@@ -55,7 +55,7 @@ struct ServerTests {
             "grpc.reflection.v1alpha.ServerReflection", "etimad.platform.v1.PlatformService",
             "etimad.identity.v1.IdentityService", "etimad.debts.v1.DebtService",
             "etimad.payments.v1.GovernmentPaymentService",
-            "etimad.tenders.v1.TenderService",
+            "etimad.tenders.v1.TenderService", "etimad.support.v1.SupportService",
           ])
         // And the file comes with every file it imports
         let names = try answers[1].fileDescriptorResponse.fileDescriptorProto.map {

@@ -202,6 +202,66 @@ public enum MethodCatalog {
       service: "etimad.platform.v1.PlatformService", method: "ValidateIdentifiers", kind: .unary,
       requestType: Etimad_Platform_V1_ValidateIdentifiersRequest.self,
       responseType: Etimad_Platform_V1_ValidateIdentifiersResponse.self),
+    "etimad.support.v1.SupportService/GetContactChannels": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "GetContactChannels", kind: .unary,
+      requestType: Etimad_Support_V1_GetContactChannelsRequest.self,
+      responseType: Etimad_Support_V1_GetContactChannelsResponse.self),
+    "etimad.support.v1.SupportService/ListSupportCatalogue": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "ListSupportCatalogue", kind: .unary,
+      requestType: Etimad_Support_V1_ListSupportCatalogueRequest.self,
+      responseType: Etimad_Support_V1_ListSupportCatalogueResponse.self),
+    "etimad.support.v1.SupportService/GetChallenge": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "GetChallenge", kind: .unary,
+      requestType: Etimad_Support_V1_GetChallengeRequest.self,
+      responseType: Etimad_Support_V1_GetChallengeResponse.self),
+    "etimad.support.v1.SupportService/OpenTicket": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "OpenTicket", kind: .unary,
+      requestType: Etimad_Support_V1_OpenTicketRequest.self,
+      responseType: Etimad_Support_V1_OpenTicketResponse.self),
+    "etimad.support.v1.SupportService/SendTicketAccessCode": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "SendTicketAccessCode", kind: .unary,
+      requestType: Etimad_Support_V1_SendTicketAccessCodeRequest.self,
+      responseType: Etimad_Support_V1_SendTicketAccessCodeResponse.self),
+    "etimad.support.v1.SupportService/VerifyTicketAccess": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "VerifyTicketAccess", kind: .unary,
+      requestType: Etimad_Support_V1_VerifyTicketAccessRequest.self,
+      responseType: Etimad_Support_V1_VerifyTicketAccessResponse.self),
+    "etimad.support.v1.SupportService/GetTicket": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "GetTicket", kind: .unary,
+      requestType: Etimad_Support_V1_GetTicketRequest.self,
+      responseType: Etimad_Support_V1_GetTicketResponse.self),
+    "etimad.support.v1.SupportService/ListMessages": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "ListMessages", kind: .unary,
+      requestType: Etimad_Support_V1_ListMessagesRequest.self,
+      responseType: Etimad_Support_V1_ListMessagesResponse.self),
+    "etimad.support.v1.SupportService/AddMessage": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "AddMessage", kind: .unary,
+      requestType: Etimad_Support_V1_AddMessageRequest.self,
+      responseType: Etimad_Support_V1_AddMessageResponse.self),
+    "etimad.support.v1.SupportService/ListTickets": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "ListTickets", kind: .unary,
+      requestType: Etimad_Support_V1_ListTicketsRequest.self,
+      responseType: Etimad_Support_V1_ListTicketsResponse.self),
+    "etimad.support.v1.SupportService/AssignTicket": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "AssignTicket", kind: .unary,
+      requestType: Etimad_Support_V1_AssignTicketRequest.self,
+      responseType: Etimad_Support_V1_AssignTicketResponse.self),
+    "etimad.support.v1.SupportService/Reply": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "Reply", kind: .unary,
+      requestType: Etimad_Support_V1_ReplyRequest.self,
+      responseType: Etimad_Support_V1_ReplyResponse.self),
+    "etimad.support.v1.SupportService/AddNote": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "AddNote", kind: .unary,
+      requestType: Etimad_Support_V1_AddNoteRequest.self,
+      responseType: Etimad_Support_V1_AddNoteResponse.self),
+    "etimad.support.v1.SupportService/ChangeStatus": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "ChangeStatus", kind: .unary,
+      requestType: Etimad_Support_V1_ChangeStatusRequest.self,
+      responseType: Etimad_Support_V1_ChangeStatusResponse.self),
+    "etimad.support.v1.SupportService/GetSupportFigures": MethodCatalogEntry(
+      service: "etimad.support.v1.SupportService", method: "GetSupportFigures", kind: .unary,
+      requestType: Etimad_Support_V1_GetSupportFiguresRequest.self,
+      responseType: Etimad_Support_V1_GetSupportFiguresResponse.self),
     "etimad.tenders.v1.TenderService/CreateTender": MethodCatalogEntry(
       service: "etimad.tenders.v1.TenderService", method: "CreateTender", kind: .unary,
       requestType: Etimad_Tenders_V1_CreateTenderRequest.self,

@@ -57,11 +57,25 @@ public struct ServerConfig: Sendable, Equatable {
   /// `on`: concurrent writes share one SQLite transaction and one fsync (each in a savepoint
   /// of its own, answered after the commit); `off`: each write commits alone.
   public var groupCommit = "on"
+  /// Leading zero bits of the support form's proof of work (20: about a second in a browser).
+  public var supportChallengeBits = 20
+  /// The agency code of the platform's own support team (staff side of SupportService).
+  public var supportAgency = "ETIMAD"
+  /// GetChallenge, anonymous OpenTicket and SendTicketAccessCode calls a minute per peer address.
+  public var supportRatePerPeer = 20.0
+  /// Tickets an hour per mobile number.
+  public var supportRatePerMobile = 5.0
 
   public init() {}
 
   /// The settings the service areas read.
-  public var areaSettings: AreaSettings { AreaSettings(instalmentGraceDays: instalmentGraceDays) }
+  public var areaSettings: AreaSettings {
+    AreaSettings(
+      instalmentGraceDays: instalmentGraceDays,
+      support: SupportSettings(
+        challengeBits: supportChallengeBits, supportAgency: supportAgency, ratePerPeerPerMinute: supportRatePerPeer,
+        ratePerMobilePerHour: supportRatePerMobile))
+  }
 
   /// The fields as the file, the environment and the flags may give them; nil means unset.
   public struct Layer: Sendable, Codable, Equatable {
@@ -90,6 +104,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var smsHTTPToken: String?
     public var instalmentGraceDays: Int?
     public var groupCommit: String?
+    public var supportChallengeBits: Int?
+    public var supportAgency: String?
+    public var supportRatePerPeer: Double?
+    public var supportRatePerMobile: Double?
 
     public init() {}
 
@@ -119,6 +137,10 @@ public struct ServerConfig: Sendable, Equatable {
       case smsHTTPToken = "sms_http_token"
       case instalmentGraceDays = "instalment_grace_days"
       case groupCommit = "group_commit"
+      case supportChallengeBits = "support_challenge_bits"
+      case supportAgency = "support_agency"
+      case supportRatePerPeer = "support_rate_per_peer"
+      case supportRatePerMobile = "support_rate_per_mobile"
     }
 
     /// Reads a JSON file whose keys are the snake_case names above; unknown keys are refused,
@@ -190,6 +212,10 @@ public struct ServerConfig: Sendable, Equatable {
       layer.smsHTTPToken = env["ETIMAD_SMS_HTTP_TOKEN"]
       layer.instalmentGraceDays = try int("ETIMAD_INSTALMENT_GRACE_DAYS")
       layer.groupCommit = env["ETIMAD_GROUP_COMMIT"]
+      layer.supportChallengeBits = try int("ETIMAD_SUPPORT_CHALLENGE_BITS")
+      layer.supportAgency = env["ETIMAD_SUPPORT_AGENCY"]
+      layer.supportRatePerPeer = try double("ETIMAD_SUPPORT_RATE_PER_PEER")
+      layer.supportRatePerMobile = try double("ETIMAD_SUPPORT_RATE_PER_MOBILE")
       return layer
     }
   }
@@ -222,6 +248,10 @@ public struct ServerConfig: Sendable, Equatable {
     if let value = layer.smsHTTPURL { config.smsHTTPURL = value }
     if let value = layer.smsHTTPToken { config.smsHTTPToken = value }
     if let value = layer.instalmentGraceDays { config.instalmentGraceDays = value }
+    if let value = layer.supportChallengeBits { config.supportChallengeBits = value }
+    if let value = layer.supportAgency { config.supportAgency = value }
+    if let value = layer.supportRatePerPeer { config.supportRatePerPeer = value }
+    if let value = layer.supportRatePerMobile { config.supportRatePerMobile = value }
     return config
   }
 
@@ -288,6 +318,14 @@ public struct ServerConfig: Sendable, Equatable {
     }
     if !(0...365).contains(instalmentGraceDays) {
       problems.append("instalment_grace_days must be 0...365, not \(instalmentGraceDays)")
+    }
+    if !(0...32).contains(supportChallengeBits) {
+      problems.append(
+        "support_challenge_bits must be 0...32 (20: about a second in a browser), not \(supportChallengeBits)")
+    }
+    if supportAgency.isEmpty { problems.append("support_agency must name an agency code") }
+    if !(supportRatePerPeer > 0 && supportRatePerMobile > 0) {
+      problems.append("support_rate_per_peer and support_rate_per_mobile must be positive")
     }
     switch smsGateway {
     case "file": break
