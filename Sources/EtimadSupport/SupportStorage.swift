@@ -52,29 +52,11 @@ public protocol SupportStorage: Sendable {
   func responseSamples(from: Date, to: Date) async throws -> [ResponseSample]
 }
 
-/// A call's exactly-once envelope with its wire types erased: the kit's `mutate` for that
-/// call (idempotency record, audit row and the change in one transaction). Storage sees only
-/// `Answer`; the kit keeps it for a retry with the same request_id.
-public struct ExactlyOnceCall<Answer: Sendable>: Sendable {
-  private let stored: @Sendable (EtimadDatabase) async throws -> Answer?
-  private let mutate:
-    @Sendable (EtimadDatabase, @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)) async throws
-      -> Answer
+/// The kit's exactly-once envelope, refusals in the support domain.
+public typealias ExactlyOnceCall = ExactlyOnce
 
+extension ExactlyOnce {
   public init<Request: SwiftProtobuf.Message>(_ call: MutationCall<Request>) where Answer: SwiftProtobuf.Message {
-    stored = { database in try await database.storedResponse(for: call, domain: TicketRules.domain) }
-    mutate = { database, change in try await database.mutate(call, domain: TicketRules.domain, change: change) }
-  }
-
-  /// The answer stored for this call's request_id on the embedded database, if any.
-  func storedAnswer(on database: EtimadDatabase) async throws -> Answer? {
-    try await stored(database)
-  }
-
-  /// Runs `change` once for this call on the embedded database.
-  func run(
-    on database: EtimadDatabase, _ change: @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)
-  ) async throws -> Answer {
-    try await mutate(database, change)
+    self.init(call, domain: TicketRules.domain)
   }
 }

@@ -92,25 +92,9 @@ enum TenderDecision: Sendable {
   case close(id: Int64, state: TenderState, reason: String)
 }
 
-/// A call's exactly-once envelope with its wire types erased: the request_id, and the kit's
-/// `mutate` (idempotency record, audit row and the change in one transaction) for that call.
-/// The stored answer is the kit's business; storage only sees `Answer`.
-struct ExactlyOnce<Answer: Sendable>: Sendable {
-  let requestID: String
-  private let mutate:
-    @Sendable (
-      EtimadDatabase, @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)
-    ) async throws -> Answer
-
+extension ExactlyOnce {
+  /// The call's exactly-once envelope, refusals in this area's error domain.
   init<Request: SwiftProtobuf.Message>(_ call: MutationCall<Request>) where Answer: SwiftProtobuf.Message {
-    requestID = call.requestID
-    mutate = { database, change in try await database.mutate(call, domain: TenderRules.domain, change: change) }
-  }
-
-  /// Runs `change` once for this call on the embedded database.
-  func run(
-    on database: EtimadDatabase, _ change: @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)
-  ) async throws -> Answer {
-    try await mutate(database, change)
+    self.init(call, domain: TenderRules.domain)
   }
 }

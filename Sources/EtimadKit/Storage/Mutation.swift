@@ -44,6 +44,37 @@ public struct MutationCall<Request: SwiftProtobuf.Message>: Sendable {
   }
 }
 
+/// A call's exactly-once envelope with its wire types erased, for an area's storage protocol:
+/// the request_id and the kit's `mutate` for that call (idempotency record, audit row and the
+/// change in one transaction). The stored answer is the kit's business; storage only sees
+/// `Answer`. Each area adds `init(_ call:)` naming its error domain.
+public struct ExactlyOnce<Answer: Sendable>: Sendable {
+  public let requestID: String
+  private let stored: @Sendable (EtimadDatabase) async throws -> Answer?
+  private let mutate:
+    @Sendable (EtimadDatabase, @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)) async throws
+      -> Answer
+
+  public init<Request: SwiftProtobuf.Message>(_ call: MutationCall<Request>, domain: String)
+  where Answer: SwiftProtobuf.Message {
+    requestID = call.requestID
+    stored = { database in try await database.storedResponse(for: call, domain: domain) }
+    mutate = { database, change in try await database.mutate(call, domain: domain, change: change) }
+  }
+
+  /// The answer stored for this call's request_id, if any.
+  public func storedAnswer(on database: EtimadDatabase) async throws -> Answer? {
+    try await stored(database)
+  }
+
+  /// Runs `change` once for this call on the embedded database.
+  public func run(
+    on database: EtimadDatabase, _ change: @escaping @Sendable (Database, Date) throws -> (Answer, AuditRecord)
+  ) async throws -> Answer {
+    try await mutate(database, change)
+  }
+}
+
 /// The audit row a change writes, in the same transaction as the change.
 public struct AuditRecord: Sendable {
   /// What was changed, such as `debt/42`.
